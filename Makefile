@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test lint messages clean-venv
+
+$(VENV)/.created:
+	@python=$$(scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && touch $@
+
+# Reinstall only when pyproject.toml changed.
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.installed
+	@scripts/serve
+
+test: $(VENV)/.installed-test
+	@scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+
+# Regenerate and compile the English catalog (needs GNU gettext; the compiled files are committed).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='var/*' --no-obsolete
+	$(PY) manage.py compilemessages -l en --ignore='.venv/*'
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,81 @@
+"""Test fixtures shared by every app: the demo company and its people as personas.
+
+The personas are built by the real ``seed_demo`` command, so the tests exercise the same org chart a
+new installation gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+DEMO_PASSWORD = "demo"  # noqa: S105
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    """Password hashing is deliberately slow and tests log in hundreds of times; static files are
+    served from the app folders rather than from a collected manifest."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, Any]:
+    """The seeded demo company: ``demo["manager1"]`` is that login's Employee."""
+    from org.models import Employee
+
+    call_command("seed_demo", password=DEMO_PASSWORD, stdout=_Sink())
+    return {e.user.username: e for e in Employee.objects.select_related("user")}
+
+
+@pytest.fixture
+def outsider(demo: dict[str, Any]) -> Any:
+    """An active employee outside the sales chain, holding no role."""
+    from django.contrib.auth import get_user_model
+
+    from org.models import Employee
+
+    user = get_user_model().objects.create_user("outsider", password=DEMO_PASSWORD)
+    return Employee.objects.create(user=user, full_name="Посторонний Пётр Петрович", position="Кладовщик")
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[str], Client]:
+    """``login("manager1")`` returns a client logged in as that person."""
+
+    def _login(username: str) -> Client:
+        fresh = Client()
+        assert fresh.login(username=username, password=DEMO_PASSWORD), username
+        return fresh
+
+    return _login
+
+
+@pytest.fixture
+def api_client(demo: dict[str, Any]) -> Callable[[str], Client]:
+    """``api_client("director")`` returns a client sending that person's bearer token."""
+
+    def _api(username: str) -> Client:
+        response = Client().post(
+            "/api/v1/auth/token", {"username": username, "password": DEMO_PASSWORD}, content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+        return Client(headers={"Authorization": f"Bearer {response.json()['token']}"})
+
+    return _api
+
+
+class _Sink:
+    def write(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,32 @@
+"""The Django admin answers administrators (in Russian) and refuses everyone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from org.models import Employee
+
+PAGES = ["/admin/", "/admin/org/employee/", "/admin/org/department/", "/admin/org/role/", "/admin/api/apitoken/"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_admin_pages_answer_for_an_administrator(login, demo, url):
+    response = login("admin").get(url)
+    assert response.status_code == 200
+    assert 'lang="ru"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("username", ["director", "manager1"])
+def test_admin_pages_refuse_others(login, demo, url, username):
+    response = login(username).get(url)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_admin_deactivates_rather_than_deletes(login, demo):
+    client = login("admin")
+    target = demo["manager2"]
+    response = client.post("/admin/org/employee/", {"action": "deactivate_selected", "_selected_action": [target.pk]})
+    assert response.status_code == 302
+    assert not Employee.objects.get(pk=target.pk).is_active
+    assert client.get(f"/admin/org/employee/{target.pk}/delete/").status_code == 403

@@ -1,0 +1,1 @@
+"""Soglasie: a sales department's business processes on BPMN 2.0."""

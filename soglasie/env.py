@@ -1,0 +1,136 @@
+"""Small helpers that read settings from the environment.
+
+Each helper raises ``ImproperlyConfigured`` naming the variable when its value cannot be used, so a
+typo in the environment stops the process with one clear sentence instead of a traceback deep in
+Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    """The variable's value, stripped, or ``default`` when it is unset."""
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer, optionally within ``[minimum, maximum]``."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}; got {value}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; empty items are dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, sqlite_path: Path) -> dict[str, Any]:
+    """The ``DATABASES['default']`` entry: SQLite under ``var/`` unless ``name`` holds a URL.
+
+    SQLite runs in WAL mode with a busy timeout and ``BEGIN IMMEDIATE`` transactions so that the web
+    server and the worker can both write without "database is locked" errors.
+    """
+    url = env_str(name)
+    if not url:
+        return sqlite_config(sqlite_path)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"sqlite", "sqlite3"}:
+        path = parts.path
+        if parts.netloc:  # sqlite://relative/path is a mistake people make; accept it plainly
+            path = parts.netloc + path
+        if not path or path == "/":
+            raise ImproperlyConfigured(f"{name} names no SQLite file: {url!r}.")
+        return sqlite_config(Path(path))
+    if scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///; got {url!r}.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number: {url!r}.") from None
+    database = parts.path.lstrip("/")
+    if not parts.hostname and not database:
+        raise ImproperlyConfigured(f"{name} names neither a host nor a database: {url!r}.")
+    if not database:
+        raise ImproperlyConfigured(f"{name} names no database: {url!r}.")
+    try:
+        import dj_database_url
+
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as error:  # dj-database-url raises plain ValueErrors with its own wording
+        raise ImproperlyConfigured(f"{name} is not a valid database URL ({error}).") from None
+    config["PORT"] = port or config.get("PORT") or ""
+    config.setdefault("OPTIONS", {})
+    config["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
+    return config
+
+
+def sqlite_config(path: Path) -> dict[str, Any]:
+    """SQLite tuned for one web process and one worker writing at the same time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+    }
+
+
+def secret_key(name: str, store: Path) -> str:
+    """``SECRET_KEY`` from the environment, else one generated once and kept in ``store``.
+
+    Generating it (rather than shipping a development default) means ``make run`` never runs with a
+    key anyone could read in the repository, and sessions survive restarts.
+    """
+    value = env_str(name)
+    if value:
+        if len(value) < 32:
+            raise ImproperlyConfigured(f"{name} is too short: use at least 32 characters.")
+        return value
+    store.parent.mkdir(parents=True, exist_ok=True)
+    if store.exists():
+        stored = store.read_text().strip()
+        if stored:
+            return stored
+    value = secrets.token_urlsafe(50)
+    store.write_text(value + "\n")
+    store.chmod(0o600)
+    return value

@@ -1,0 +1,21 @@
+"""URL wiring only; each app owns its views."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from django.views.i18n import set_language
+
+from api.api import api
+from org import views as org_views
+
+admin.site.site_header = "Soglasie"
+admin.site.site_title = "Soglasie"
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("login/", org_views.LoginView.as_view(), name="login"),
+    path("logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
