@@ -79,3 +79,11 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+@pytest.fixture
+def processes(demo: dict[str, Any]) -> dict[str, Any]:
+    """The engine's small test processes, deployed; ``processes["t_approval"]`` is the version."""
+    from engine.tests.flows import deploy_test_processes
+
+    return deploy_test_processes()

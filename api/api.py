@@ -90,3 +90,9 @@ def me(request: HttpRequest):
         "roles": sorted(employee.role_codes()) if employee else [],
         "is_administrator": is_administrator(request.user),
     }
+
+
+from api import analytics, companies, notifications, processes, tasks  # noqa: E402
+
+for _module in (processes, notifications, tasks, companies, analytics):
+    api.add_router("/", _module.router)

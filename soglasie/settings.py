@@ -29,6 +29,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "soglasie",
     "org",
+    "engine",
+    "processes",
+    "crm",
+    "tasks",
+    "notify",
+    "analytics",
     "api",
 ]
 
@@ -140,5 +146,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "spiff": {"level": "WARNING"}},
 }

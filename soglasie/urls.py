@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from api.api import api
@@ -16,6 +16,11 @@ urlpatterns = [
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("engine.urls")),
+    path("", include("crm.urls")),
+    path("", include("tasks.urls")),
+    path("", include("notify.urls")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from org.demo import COMPANY, DEPARTMENTS, PEOPLE
-from org.models import Department, Employee, Role
+from org.models import Department, Employee, Role, RoleCode
 
 DEFAULT_PASSWORD = "demo"  # noqa: S105 - the documented demo password
 
@@ -37,6 +37,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {person.username:<12} {person.full_name} — {person.position}")
 
     def seed_people(self, password: str | None) -> None:
+        for code in RoleCode.values:  # normally made by a migration; a flushed database lacks them
+            Role.objects.get_or_create(code=code)
         root, _created = Department.objects.get_or_create(name=COMPANY, parent=None)
         departments = {}
         for name in DEPARTMENTS:

@@ -1,0 +1,5 @@
+"""API endpoints: analytics (see api.md)."""
+
+from ninja import Router
+
+router = Router(tags=["analytics"])

@@ -1,0 +1,5 @@
+"""API endpoints: companies (see api.md)."""
+
+from ninja import Router
+
+router = Router(tags=["companies"])

@@ -1,0 +1,339 @@
+"""Processes, instances and assignments (the «Автоматизация» list) — api.md, thin over the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from api.errors import FieldErrors
+from engine import access, forms, services
+from engine.definitions import model_for
+from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
+
+router = Router(tags=["processes"])
+
+
+def raise_engine_error(error: services.EngineError) -> None:
+    if isinstance(error, services.InvalidInput):
+        raise FieldErrors(error.errors, error.message) from None
+    raise HttpError(error.status, error.message) from None
+
+
+# ---------------------------------------------------------------- serialising
+
+
+def assignment_out(assignment: Assignment, *, full: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    data: dict[str, Any] = {
+        "id": assignment.pk,
+        "key": assignment.key,
+        "title": assignment.title,
+        "process": assignment.instance.process_key,
+        "instance": assignment.instance_id,
+        "assignee": assignment.assignee.username,
+        "status": assignment.status,
+        "created_at": assignment.created_at,
+        "due_at": assignment.due_at,
+        "completed_at": assignment.completed_at,
+        "completed_by": assignment.completed_by.username if assignment.completed_by else None,
+        "overdue": assignment.is_overdue(now),
+    }
+    if full:
+        data["form"], data["context"] = assignment_form(assignment)
+    return data
+
+
+def assignment_form(assignment: Assignment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The form to show (pre-filled while open, the submitted values once done) and the context:
+    earlier steps' data and comments."""
+    instance = assignment.instance
+    model = model_for(instance.process)
+    task = model.user_tasks.get(assignment.key)
+    if task is None:
+        return [], {}
+    values = forms.initial_values(task.form, instance.variables) if assignment.is_open else assignment.data
+    earlier = [
+        {
+            "key": done.key,
+            "title": done.title,
+            "completed_by": done.completed_by.username if done.completed_by else None,
+            "completed_at": done.completed_at,
+            "data": done.data,
+        }
+        for done in instance.assignments.filter(status=AssignmentStatus.DONE)
+        .exclude(pk=assignment.pk)
+        .select_related("completed_by__user")
+        .order_by("completed_at", "pk")
+    ]
+    context = {"instance_title": instance.title, "variables": instance.variables, "steps": earlier}
+    return forms.to_api(task.form, values), context
+
+
+def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": instance.pk,
+        "process": instance.process_key,
+        "version": instance.process.version,
+        "title": instance.title,
+        "status": instance.status,
+        "outcome": instance.outcome or None,
+        "started_by": instance.started_by.username if instance.started_by else None,
+        "started_at": instance.started_at,
+        "finished_at": instance.finished_at,
+        "variables": instance.variables,
+        "company": company_of(instance),
+    }
+    if full:
+        now = timezone.now()
+        data["assignments"] = [
+            assignment_out(a, now=now)
+            for a in instance.assignments.select_related("assignee__user", "completed_by__user", "instance").order_by(
+                "created_at", "pk"
+            )
+        ]
+        data["history"] = [
+            {
+                "at": h.at,
+                "actor": h.actor.username if h.actor else None,
+                "event": h.event,
+                "key": h.key,
+                "assignment": h.assignment_id,
+                "data": h.data,
+            }
+            for h in instance.history.select_related("actor__user").order_by("at", "pk")
+        ]
+    return data
+
+
+def company_of(instance: Instance) -> int | None:
+    """The company a counterparty process created, once the crm app is installed."""
+    from django.apps import apps
+
+    try:
+        company_model = apps.get_model("crm", "Company")
+    except LookupError:
+        return None
+    return company_model.objects.filter(created_by_instance=instance).values_list("pk", flat=True).first()
+
+
+# ---------------------------------------------------------------- processes
+
+
+class ProcessOut(Schema):
+    key: str
+    name: str
+    version: int
+    manual_start: bool
+
+
+class StartIn(Schema):
+    variables: dict[str, Any] = {}
+
+
+@router.get("/processes", response=list[ProcessOut])
+def list_processes(request: HttpRequest):
+    result = []
+    for definition in ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name"):
+        result.append(
+            {
+                "key": definition.key,
+                "name": definition.name,
+                "version": definition.current.version,
+                "manual_start": access.may_start(request.user, definition),
+            }
+        )
+    return result
+
+
+@router.post("/processes/{key}/start", response={201: dict})
+def start_process(request: HttpRequest, key: str, payload: StartIn):
+    try:
+        instance = services.start(key, by=request.user, variables=payload.variables)
+    except services.EngineError as error:
+        raise_engine_error(error)
+    return Status(201, instance_out(instance))
+
+
+# ---------------------------------------------------------------- instances
+
+
+class StopIn(Schema):
+    reason: str = ""
+
+
+@router.get("/instances", response=dict)
+def list_instances(
+    request: HttpRequest,
+    process: str | None = None,
+    status: str | None = None,
+    started_by: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+):
+    qs = access.visible_instances(request.user).select_related("process", "started_by__user")
+    if process:
+        qs = qs.filter(process_key=process)
+    if status:
+        qs = qs.filter(status=status)
+    if started_by:
+        qs = qs.filter(started_by__user__username=_me(request, started_by))
+    limit, offset = _page(limit, offset)
+    return {"items": [instance_out(i, full=False) for i in qs[offset : offset + limit]], "count": qs.count()}
+
+
+@router.get("/instances/{instance_id}", response=dict)
+def get_instance(request: HttpRequest, instance_id: int):
+    return instance_out(_instance(request, instance_id))
+
+
+@router.post("/instances/{instance_id}/stop", response=dict)
+def stop_instance(request: HttpRequest, instance_id: int, payload: StopIn):
+    _instance(request, instance_id)
+    try:
+        instance = services.stop(instance_id, by=request.user, reason=payload.reason)
+    except services.EngineError as error:
+        raise_engine_error(error)
+    return instance_out(instance)
+
+
+def _instance(request: HttpRequest, instance_id: int) -> Instance:
+    try:
+        return access.get_instance_for_user(request.user, instance_id)
+    except access.NotFound:
+        raise HttpError(404, "Процесс не найден.") from None
+
+
+# ---------------------------------------------------------------- assignments
+
+
+class CompleteIn(Schema):
+    data: dict[str, Any] = {}
+    confirm_warnings: bool = True
+
+
+class DelegateIn(Schema):
+    to: str
+    comment: str = ""
+
+
+def filter_assignments(
+    qs: QuerySet[Assignment],
+    request: HttpRequest,
+    *,
+    assignee: str | None = None,
+    status: str | None = None,
+    name: str | None = None,
+    process: str | None = None,
+    instance: int | None = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Assignment]:
+    """The filters of the «Автоматизация» list, shared by the page and the API."""
+    if assignee:
+        qs = qs.filter(assignee__user__username=_me(request, assignee))
+    if status:
+        qs = qs.filter(status=status)
+    if name:
+        qs = qs.filter(title_search__contains=name.casefold())
+    if process:
+        qs = qs.filter(instance__process_key=process)
+    if instance:
+        qs = qs.filter(instance_id=instance)
+    if due_before:
+        qs = qs.filter(due_at__lt=due_before)
+    if due_after:
+        qs = qs.filter(due_at__gte=due_after)
+    if overdue:
+        qs = qs.filter(status=AssignmentStatus.OPEN, due_at__lte=timezone.now())
+    return qs
+
+
+@router.get("/assignments", response=dict)
+def list_assignments(
+    request: HttpRequest,
+    assignee: str | None = None,
+    status: str | None = None,
+    name: str | None = None,
+    process: str | None = None,
+    instance: int | None = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    overdue: bool | None = None,
+    order: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+):
+    qs = access.visible_assignments(request.user).select_related("instance", "assignee__user", "completed_by__user")
+    qs = filter_assignments(
+        qs,
+        request,
+        assignee=assignee,
+        status=status,
+        name=name,
+        process=process,
+        instance=instance,
+        due_before=due_before,
+        due_after=due_after,
+        overdue=overdue,
+    )
+    qs = qs.order_by("due_at", "pk") if order == "due" else qs.order_by("-created_at", "-pk")
+    limit, offset = _page(limit, offset)
+    now = timezone.now()
+    return {"items": [assignment_out(a, now=now) for a in qs[offset : offset + limit]], "count": qs.count()}
+
+
+@router.get("/assignments/{assignment_id}", response=dict)
+def get_assignment(request: HttpRequest, assignment_id: int):
+    return assignment_out(_assignment(request, assignment_id), full=True)
+
+
+@router.post("/assignments/{assignment_id}/complete", response=dict)
+def complete_assignment(request: HttpRequest, assignment_id: int, payload: CompleteIn):
+    _assignment(request, assignment_id)
+    try:
+        assignment = services.complete(
+            assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
+        )
+    except services.EngineError as error:
+        raise_engine_error(error)
+    assignment.refresh_from_db()
+    return assignment_out(assignment, full=True)
+
+
+@router.post("/assignments/{assignment_id}/delegate", response=dict)
+def delegate_assignment(request: HttpRequest, assignment_id: int, payload: DelegateIn):
+    _assignment(request, assignment_id)
+    try:
+        assignment = services.delegate(assignment_id, by=request.user, to=payload.to, comment=payload.comment)
+    except services.EngineError as error:
+        raise_engine_error(error)
+    return assignment_out(assignment, full=False)
+
+
+def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
+    try:
+        return access.get_assignment_for_user(request.user, assignment_id)
+    except access.NotFound:
+        raise HttpError(404, "Задание не найдено.") from None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _me(request: HttpRequest, username: str) -> str:
+    return request.user.get_username() if username == "me" else username
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    if limit < 1 or limit > 500:
+        raise FieldErrors({"limit": ["от 1 до 500"]})
+    if offset < 0:
+        raise FieldErrors({"offset": ["не меньше 0"]})
+    return limit, offset

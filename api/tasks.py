@@ -1,0 +1,5 @@
+"""API endpoints: tasks (see api.md)."""
+
+from ninja import Router
+
+router = Router(tags=["tasks"])

@@ -1,0 +1,113 @@
+"""Who may see and do what with processes: the one permission check every page and endpoint uses.
+
+An instance is seen by those who took part in it (its starter, anyone who held or completed one of
+its assignments), their managers up the org chart, and administrators. An assignment is completed by
+its assignee, their deputy, or an administrator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from engine.models import Assignment, Instance, ProcessDefinition
+from org import directory
+from org.models import Employee
+from soglasie.permissions import is_administrator
+
+
+class AccessError(Exception):
+    status = 403
+
+
+class NotFound(AccessError):
+    status = 404
+
+
+def employee_of(user: Any) -> Employee | None:
+    return getattr(user, "employee", None) if user is not None and user.is_authenticated else None
+
+
+def visible_people(user: Any) -> set[int] | None:
+    """Employee ids whose work ``user`` may see; None means everyone (administrators)."""
+    if is_administrator(user):
+        return None
+    me = employee_of(user)
+    if me is None:
+        return set()
+    ids = {me.pk}
+    ids.update(e.pk for e in directory.reports_of(me))
+    ids.update(Employee.objects.filter(deputy=me).values_list("pk", flat=True))
+    return ids
+
+
+def visible_instances(user: Any) -> QuerySet[Instance]:
+    qs = Instance.objects.all()
+    people = visible_people(user)
+    if people is None:
+        return qs
+    return qs.filter(
+        Q(started_by__in=people)
+        | Q(pk__in=Assignment.objects.filter(Q(assignee__in=people) | Q(completed_by__in=people)).values("instance"))
+    )
+
+
+def visible_assignments(user: Any) -> QuerySet[Assignment]:
+    qs = Assignment.objects.all()
+    people = visible_people(user)
+    if people is None:
+        return qs
+    return qs.filter(Q(assignee__in=people) | Q(completed_by__in=people) | Q(instance__started_by__in=people))
+
+
+def get_instance_for_user(user: Any, pk: int) -> Instance:
+    """The instance, or ``NotFound`` when it does not exist or is not the user's to see."""
+    instance = visible_instances(user).select_related("process__definition", "started_by__user").filter(pk=pk).first()
+    if instance is None:
+        raise NotFound
+    return instance
+
+
+def get_assignment_for_user(user: Any, pk: int) -> Assignment:
+    assignment = (
+        Assignment.objects.select_related("instance__process__definition", "assignee__user", "completed_by__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None or not (
+        visible_assignments(user).filter(pk=pk).exists()
+        or visible_instances(user).filter(pk=assignment.instance_id).exists()
+    ):
+        raise NotFound
+    return assignment
+
+
+def may_complete(user: Any, assignment: Assignment) -> bool:
+    if is_administrator(user):
+        return True
+    me = employee_of(user)
+    return me is not None and directory.may_act_for(me, assignment.assignee)
+
+
+def may_stop(user: Any, instance: Instance) -> bool:
+    me = employee_of(user)
+    return is_administrator(user) or (me is not None and instance.started_by_id == me.pk)
+
+
+def may_start(user: Any, definition: ProcessDefinition) -> bool:
+    """Manual start: the roles named in the file's ``start_roles`` (``*`` for any employee), or an
+    administrator. A process without ``manual_start`` starts only on its schedule."""
+    version = definition.current
+    if version is None:
+        return False
+    props = version.properties or {}
+    if str(props.get("manual_start", "true")).lower() != "true":
+        return False
+    if is_administrator(user):
+        return True
+    me = employee_of(user)
+    if me is None or not me.is_active:
+        return False
+    roles = [r.strip() for r in str(props.get("start_roles", "*")).split(",") if r.strip()]
+    return "*" in roles or bool(me.role_codes() & set(roles))

@@ -1,0 +1,1082 @@
+"""BPMN files: parse and validate them into a :class:`ProcessModel`, and run them (:class:`Runner`).
+
+This is the only module that imports SpiffWorkflow. Everything else in the project sees the model
+(keys, titles, assignee rules, forms, timers) and a small runner API, so a SpiffWorkflow upgrade or
+replacement touches one file. The dialect (which elements and ``camunda:`` attributes are accepted)
+is documented in ``docs/bpmn.md``; :func:`load_process` refuses anything outside it, listing every
+problem it finds at once.
+
+Guards against SpiffWorkflow 3.2.0 behaviour (see ``docs/bpmn.md``, "Engine notes"):
+
+* its script engine is ``eval``/``exec``: replaced by :class:`_SafeScriptEngine` backed by
+  :mod:`engine.expressions`; the Python environment it would fall back to refuses to run anything;
+* its timers read ``datetime.now`` and turn months into fixed seconds: replaced by
+  :class:`_ClockDurationTimer`/:class:`_ClockDateTimer`, which read :func:`engine.clock.now` and do
+  calendar month arithmetic;
+* its task tree keeps every completed task and grows one level per step of a loop: the state grows
+  forever, ``Task.is_descendant_of`` (recursive) overflows the stack in a parallel join after
+  ~130 loops, and ``TaskIterator`` silently stops descending at depth 1000 (ready tasks vanish).
+  :meth:`Runner._prune` cuts the finished part of the tree after every step, so depth and size stay
+  bounded; the steps done are kept in our own envelope for the diagram.
+"""
+
+from __future__ import annotations
+
+import ast
+import calendar
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, UserTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import clock, expressions
+from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fields_property
+
+__all__ = [
+    "ASSIGNEE_FUNCTIONS",
+    "OUTCOMES",
+    "DeployError",
+    "Duration",
+    "ProcessModel",
+    "ReadyTask",
+    "RunError",
+    "Runner",
+    "TimerModel",
+    "UserTaskModel",
+    "WaitingTimer",
+    "add_duration",
+    "load_process",
+    "parse_duration",
+]
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "camunda": CAMUNDA_NS}
+
+#: Functions an assignee expression may call; the caller supplies their implementations.
+ASSIGNEE_FUNCTIONS = ("role", "manager_of", "employee", "performer")
+#: Outcomes an end event may set.
+OUTCOMES = ("approved", "rejected", "stopped", "completed")
+#: Default local time zone for calendar arithmetic of durations (months, days).
+DEFAULT_TZ = "Europe/Moscow"
+
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_HOOK = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
+
+_FLOW_NODES = {
+    "startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "exclusiveGateway",
+    "parallelGateway", "inclusiveGateway", "boundaryEvent", "intermediateCatchEvent", "subProcess",
+}
+_OTHER_ALLOWED = {"sequenceFlow", "laneSet", "textAnnotation", "association", "extensionElements",
+                  "incoming", "outgoing", "documentation"}
+_PROCESS_BOOL_PROPS = ("manual_start", "schedule_first_working_day")
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class DeployError(Exception):
+    """A BPMN file was refused. ``errors`` lists every problem as (element id or "file", reason)."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(f"{where}: {reason}" for where, reason in self.errors))
+
+
+class RunError(Exception):
+    """Running a workflow failed (an expression error, a failing hook, an unknown task).
+
+    ``element`` is the BPMN element id where it happened, when known. The caller's transaction
+    should roll back: the state it loaded is unchanged.
+    """
+
+    def __init__(self, message: str, element: str | None = None) -> None:
+        self.element = element
+        super().__init__(f"{element}: {message}" if element else message)
+
+
+# --- durations -----------------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration kept in its parts, so months are calendar months, not 30 days."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+    seconds: int = 0
+
+    def __str__(self) -> str:
+        date_part = "".join(f"{v}{c}" for v, c in ((self.years, "Y"), (self.months, "M"),
+                                                   (self.weeks, "W"), (self.days, "D")) if v)
+        time_part = "".join(f"{v}{c}" for v, c in ((self.hours, "H"), (self.minutes, "M"),
+                                                   (self.seconds, "S")) if v)
+        return "P" + date_part + (f"T{time_part}" if time_part else "") if (date_part or time_part) else "PT0S"
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse ``P4D``, ``PT2H``, ``P1M``, ``P1Y2M3DT4H5M6S``; whole numbers only. ValueError if not."""
+    m = _DURATION.match((text or "").strip().upper())
+    if not m:
+        raise ValueError(_("«%(value)s» — не длительность ISO 8601 (например, P2D, PT4H, P1M)")
+                         % {"value": text})
+    parts = {k: int(v) for k, v in m.groupdict().items() if v is not None}
+    if sum(parts.values()) == 0:
+        raise ValueError(_("Длительность должна быть больше нуля: %(value)s") % {"value": text})
+    return Duration(**parts)
+
+
+def add_duration(start: datetime, duration: Duration | str, tz: str | None = None) -> datetime:
+    """``start + duration`` as an aware UTC datetime, with calendar arithmetic in ``tz``.
+
+    ``tz`` defaults to settings.TIME_ZONE (Europe/Moscow). Years and months move the local
+    calendar date (31 January + P1M = 28/29 February: the day is clamped to the month's end),
+    days and weeks move the local date keeping the wall-clock time, hours/minutes/seconds are
+    exact elapsed time. SpiffWorkflow's own timers would count a month as a fixed number of
+    seconds. Working-day calendars are the caller's business.
+    """
+    d = parse_duration(duration) if isinstance(duration, str) else duration
+    tz = tz or getattr(settings, "TIME_ZONE", None) or DEFAULT_TZ
+    if start.tzinfo is None:
+        raise ValueError("add_duration needs an aware datetime")
+    local = start.astimezone(ZoneInfo(tz))
+    months = local.month - 1 + d.months + 12 * d.years
+    year, month = local.year + months // 12, months % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None, year=year, month=month, day=day) + timedelta(days=d.days + 7 * d.weeks)
+    result = naive.replace(tzinfo=ZoneInfo(tz))
+    return (result.astimezone(UTC) + timedelta(hours=d.hours, minutes=d.minutes, seconds=d.seconds))
+
+
+def _timer_literal(text: str | None) -> str:
+    """Timer values are literals: ``P4D`` or ``'P4D'`` (SpiffWorkflow-style quotes are accepted)."""
+    value = (text or "").strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1].strip()
+    return value
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_("«%(value)s» — не дата-время ISO 8601") % {"value": text}) from None
+    if dt.tzinfo is None:
+        raise ValueError(_("Укажите смещение часового пояса: %(value)s") % {"value": text})
+    return dt.astimezone(UTC)
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+@dataclass
+class UserTaskModel:
+    """A user task as the service layer sees it. ``key`` is the public task key (the element id)."""
+
+    key: str
+    title: str
+    assignee: str
+    due: str = "P2D"
+    due_calendar: str = "calendar"
+    kind: str = "assignment"
+    form: FormDefinition = field(default_factory=FormDefinition)
+    validator: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass
+class TimerModel:
+    """A timer event: ``attached_to`` is the user task key of a boundary event, else None."""
+
+    key: str
+    kind: str  # "duration" | "date"
+    value: str
+    interrupting: bool = True
+    attached_to: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ProcessModel:
+    """A validated BPMN file; cache it per deployed version, runners share it read-only."""
+
+    key: str
+    name: str
+    properties: dict[str, str]
+    user_tasks: dict[str, UserTaskModel]
+    service_topics: set[str]
+    xml: bytes
+    checksum: str
+    timers: dict[str, TimerModel] = field(default_factory=dict)
+    end_outcomes: dict[str, str] = field(default_factory=dict)
+    elements: dict[str, str] = field(default_factory=dict)  # flow node id -> BPMN tag
+    spec: Any = field(default=None, repr=False, compare=False)
+    subprocess_specs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person: ``id`` is stable for the task's life, ``key`` its element id."""
+
+    id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer that will fire at ``fire_at``; ``attached_to`` is the id of its user task (boundary)."""
+
+    id: str
+    key: str
+    fire_at: datetime
+    attached_to: str | None
+    properties: dict[str, str]
+
+
+# --- parsing and validation ----------------------------------------------------------------------
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _ns(tag: Any) -> str:
+    return etree.QName(tag).namespace or "" if isinstance(tag, str) else ""
+
+
+def _camunda(el: etree._Element, name: str) -> str | None:
+    return el.get(f"{{{CAMUNDA_NS}}}{name}")
+
+
+def _properties(el: etree._Element) -> dict[str, str]:
+    """``extensionElements/camunda:properties/camunda:property`` directly under ``el``."""
+    props: dict[str, str] = {}
+    for p in el.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS):
+        name = p.get("name") or p.get("id")
+        if name:
+            props[name] = p.get("value") or ""
+    return props
+
+
+class _Checker:
+    """Collects every problem of a file instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, where: str | None, reason: str) -> None:
+        self.errors.append((where or "file", reason))
+
+    def expr(self, where: str, what: str, text: str | None, functions: Iterable[str] = ()) -> None:
+        if not text or not text.strip():
+            self.add(where, _("%(what)s: пустое выражение") % {"what": what})
+            return
+        try:
+            expressions.check(text, allowed_functions=functions)
+        except expressions.ExpressionError as e:
+            self.add(where, f"{what}: {e}")
+
+
+def _parse_form(el: etree._Element, task_id: str, chk: _Checker) -> FormDefinition:
+    fields: list[FieldDef] = []
+    for ff in el.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS):
+        fid = ff.get("id") or ""
+        where = f"{task_id}.{fid or '?'}"
+        f = FieldDef(id=fid, type=ff.get("type") or "", label=ff.get("label") or "",
+                     default=ff.get("defaultValue") or None)
+        for child in ff:
+            name = _local(child.tag)
+            if name == "value":
+                f.options.append(Option(child.get("id") or "", child.get("name") or child.get("id") or ""))
+            elif name == "validation":
+                for c in child:
+                    if _local(c.tag) != "constraint":
+                        continue
+                    cname, config = c.get("name"), c.get("config")
+                    if cname == "required":
+                        f.required = (config or "true").strip().lower() != "false"
+                    elif cname == "required_if":
+                        f.required_if = config
+                        if not config:
+                            chk.add(where, _("required_if: не указано условие (config)"))
+                    elif cname == "min_items":
+                        try:
+                            f.min_items = int(config or "")
+                        except ValueError:
+                            chk.add(where, _("min_items: ожидается целое число"))
+                    else:
+                        chk.add(where, _("Неизвестное ограничение «%(name)s»; допустимы required, "
+                                         "required_if, min_items") % {"name": cname})
+            elif name == "properties":
+                for p in child:
+                    pname = p.get("name") or p.get("id")
+                    if pname:
+                        f.properties[pname] = p.get("value") or ""
+        if f.type == "list":
+            try:
+                f.fields = parse_fields_property(f.properties.get("fields", ""))
+            except ValueError as e:
+                chk.add(where, str(e))
+        fields.append(f)
+    form = FormDefinition(fields=fields)
+    for path, reason in check_form(form):
+        chk.add(f"{task_id}.{path}", reason)
+    return form
+
+
+def _check_assignee(task_id: str, text: str | None, user_task_ids: set[str], chk: _Checker) -> None:
+    if not text or not text.strip():
+        chk.add(task_id, _("Не указан исполнитель (camunda:assignee)"))
+        return
+    try:
+        expressions.check(text, allowed_functions=ASSIGNEE_FUNCTIONS)
+    except expressions.ExpressionError as e:
+        chk.add(task_id, _("Исполнитель: %(error)s") % {"error": e})
+        return
+    for node in ast.walk(ast.parse(text.strip(), mode="eval")):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ASSIGNEE_FUNCTIONS:
+            if len(node.args) != 1 or node.keywords:
+                chk.add(task_id, _("Исполнитель: %(fn)s() принимает один аргумент") % {"fn": node.func.id})
+                continue
+            arg = node.args[0]
+            if node.func.id in ("role", "performer") and not (
+                isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            ):
+                chk.add(task_id, _("Исполнитель: аргумент %(fn)s() должен быть строкой в кавычках")
+                        % {"fn": node.func.id})
+            elif node.func.id == "performer" and arg.value not in user_task_ids:
+                chk.add(task_id, _("Исполнитель: в процессе нет пользовательской задачи «%(key)s»")
+                        % {"key": arg.value})
+
+
+def _check_timer(event: etree._Element, eid: str, chk: _Checker) -> tuple[str, str] | None:
+    defs = event.xpath("./bpmn:timerEventDefinition", namespaces=NS)
+    if len(defs) != 1:
+        chk.add(eid, _("Ожидается ровно одно определение таймера"))
+        return None
+    td = defs[0]
+    duration = td.find("bpmn:timeDuration", NS)
+    date = td.find("bpmn:timeDate", NS)
+    if td.find("bpmn:timeCycle", NS) is not None:
+        chk.add(eid, _("Циклические таймеры (timeCycle) не поддерживаются"))
+        return None
+    if (duration is None) == (date is None):
+        chk.add(eid, _("Укажите у таймера ровно одно: timeDuration или timeDate"))
+        return None
+    value = _timer_literal((duration if duration is not None else date).text)
+    try:
+        if duration is not None:
+            parse_duration(value)
+            return "duration", value
+        _parse_instant(value)
+        return "date", value
+    except ValueError as e:
+        chk.add(eid, str(e))
+        return None
+
+
+def _validate_container(
+    container: etree._Element,
+    chk: _Checker,
+    model: dict[str, Any],
+    user_task_ids: set[str],
+    top_level: bool,
+) -> None:
+    """Validate the flow elements of a process or a subprocess (recursively)."""
+    cid = container.get("id") or "?"
+    nodes: dict[str, etree._Element] = {}
+    flows: list[etree._Element] = []
+    for el in container:
+        if not isinstance(el.tag, str):
+            continue  # comments, processing instructions
+        tag, eid = _local(el.tag), el.get("id") or "?"
+        if _ns(el.tag) != BPMN_NS:
+            chk.add(eid, _("Неизвестный элемент %(tag)s") % {"tag": el.tag})
+            continue
+        if tag in _FLOW_NODES:
+            nodes[eid] = el
+        elif tag == "sequenceFlow":
+            flows.append(el)
+        elif tag not in _OTHER_ALLOWED:
+            chk.add(eid, _("Элемент %(tag)s не поддерживается") % {"tag": tag})
+
+    incoming: dict[str, list[etree._Element]] = {n: [] for n in nodes}
+    outgoing: dict[str, list[etree._Element]] = {n: [] for n in nodes}
+    for fl in flows:
+        fid, src, dst = fl.get("id") or "?", fl.get("sourceRef"), fl.get("targetRef")
+        if src not in nodes or dst not in nodes:
+            chk.add(fid, _("Поток ссылается на несуществующий элемент"))
+            continue
+        outgoing[src].append(fl)
+        incoming[dst].append(fl)
+        cond = fl.find("bpmn:conditionExpression", NS)
+        if cond is not None:
+            chk.expr(fid, _("Условие"), cond.text)
+
+    starts = [n for n, el in nodes.items() if _local(el.tag) == "startEvent"]
+    if len(starts) != 1:
+        chk.add(cid, _("Нужно ровно одно начальное событие (startEvent), найдено %(n)s") % {"n": len(starts)})
+
+    for eid, el in nodes.items():
+        tag = _local(el.tag)
+        model["elements"][eid] = tag
+        event_defs = [c for c in el if isinstance(c.tag, str) and _local(c.tag).endswith("EventDefinition")]
+        if el.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None or \
+                el.find("bpmn:standardLoopCharacteristics", NS) is not None:
+            chk.add(eid, _("Циклы и множественные экземпляры задач не поддерживаются"))
+        if tag in ("startEvent", "endEvent") and event_defs:
+            chk.add(eid, _("Поддерживаются только простые (none) начальные и конечные события"))
+        if tag != "startEvent" and tag != "boundaryEvent" and not incoming[eid]:
+            chk.add(eid, _("Нет входящего потока"))
+        if tag != "endEvent" and not outgoing[eid] and not (
+            tag == "boundaryEvent" and el.get("cancelActivity") == "false"
+        ):
+            chk.add(eid, _("Нет исходящего потока"))
+        if tag == "startEvent" and incoming[eid]:
+            chk.add(eid, _("У начального события не может быть входящих потоков"))
+        if tag == "endEvent":
+            outcome = _properties(el).get("outcome")
+            if outcome is not None:
+                if outcome not in OUTCOMES:
+                    chk.add(eid, _("outcome должен быть одним из: %(v)s") % {"v": ", ".join(OUTCOMES)})
+                elif top_level:
+                    model["end_outcomes"][eid] = outcome
+                else:
+                    chk.add(eid, _("outcome задаётся только на конечных событиях процесса, не подпроцесса"))
+        elif tag == "userTask":
+            _validate_user_task(el, eid, chk, model, user_task_ids)
+        elif tag == "serviceTask":
+            topic = _camunda(el, "topic")
+            if _camunda(el, "type") != "external" or not topic:
+                chk.add(eid, _("Сервисная задача: нужны camunda:type=\"external\" и camunda:topic"))
+            elif not _HOOK.match(topic):
+                chk.add(eid, _("Сервисная задача: недопустимое имя обработчика «%(t)s»") % {"t": topic})
+            else:
+                model["service_topics"].add(topic)
+        elif tag == "scriptTask":
+            script = el.find("bpmn:script", NS)
+            try:
+                expressions.check_assignments(script.text if script is not None else "")
+            except expressions.ExpressionError as e:
+                chk.add(eid, _("Скрипт: %(error)s") % {"error": e})
+        elif tag in ("exclusiveGateway", "inclusiveGateway"):
+            default = el.get("default")
+            if len(outgoing[eid]) > 1:
+                for fl in outgoing[eid]:
+                    if fl.find("bpmn:conditionExpression", NS) is None and fl.get("id") != default:
+                        chk.add(fl.get("id") or eid,
+                                _("Поток из развилки без условия (и не поток по умолчанию)"))
+        elif tag == "intermediateCatchEvent":
+            timer = _check_timer(el, eid, chk)
+            if timer:
+                model["timers"][eid] = TimerModel(eid, timer[0], timer[1], properties=_properties(el))
+        elif tag == "boundaryEvent":
+            attached = el.get("attachedToRef")
+            if attached not in nodes or _local(nodes[attached].tag) != "userTask":
+                chk.add(eid, _("Граничное событие можно прикрепить только к пользовательской задаче"))
+            timer = _check_timer(el, eid, chk)
+            props = _properties(el)
+            if props.get("notify") not in (None, "reminder"):
+                chk.add(eid, _("notify: допустимо только значение reminder"))
+            if timer:
+                model["timers"][eid] = TimerModel(
+                    eid, timer[0], timer[1], interrupting=el.get("cancelActivity") != "false",
+                    attached_to=attached, properties=props,
+                )
+        elif tag == "subProcess":
+            if el.get("triggeredByEvent") == "true":
+                chk.add(eid, _("Событийные подпроцессы не поддерживаются"))
+            else:
+                _validate_container(el, chk, model, user_task_ids, top_level=False)
+
+
+def _validate_user_task(
+    el: etree._Element, eid: str, chk: _Checker, model: dict[str, Any], user_task_ids: set[str]
+) -> None:
+    if not _KEY.match(eid):
+        chk.add(eid, _("Ключ задачи (id) должен состоять из латинских букв, цифр и «_»"))
+    title = el.get("name") or ""
+    if not title.strip():
+        chk.add(eid, _("Не указано название задачи (name)"))
+    else:
+        try:
+            expressions.check_template(title)
+        except expressions.ExpressionError as e:
+            chk.add(eid, _("Название: %(error)s") % {"error": e})
+    assignee = _camunda(el, "assignee")
+    _check_assignee(eid, assignee, user_task_ids, chk)
+    props = _properties(el)
+    due = props.get("due", "P2D")
+    try:
+        parse_duration(due)
+    except ValueError as e:
+        chk.add(eid, _("due: %(error)s") % {"error": e})
+    due_calendar = props.get("due_calendar", "calendar")
+    if due_calendar not in ("calendar", "working"):
+        chk.add(eid, _("due_calendar: допустимо calendar или working"))
+    kind = props.get("kind", "assignment")
+    if kind not in ("assignment", "task"):
+        chk.add(eid, _("kind: допустимо assignment или task"))
+    validator = props.get("validator") or None
+    if validator and not _HOOK.match(validator):
+        chk.add(eid, _("validator: недопустимое имя «%(v)s»") % {"v": validator})
+    form = _parse_form(el, eid, chk)
+    if kind == "task" and form.fields:
+        chk.add(eid, _("У шага kind=task (задача в разделе «Задачи») не бывает формы"))
+    form.validator = validator
+    model["user_tasks"][eid] = UserTaskModel(
+        key=eid, title=title, assignee=(assignee or "").strip(), due=due, due_calendar=due_calendar,
+        kind=kind, form=form, validator=validator, properties=props, description=props.get("description"),
+    )
+
+
+def _check_process_properties(pid: str, props: dict[str, str], chk: _Checker) -> None:
+    for name in _PROCESS_BOOL_PROPS:
+        if name in props and props[name] not in ("true", "false"):
+            chk.add(pid, _("%(name)s: допустимо true или false") % {"name": name})
+    if props.get("schedule"):
+        from croniter import croniter
+
+        if not croniter.is_valid(props["schedule"]):
+            chk.add(pid, _("schedule: некорректное cron-выражение «%(v)s»") % {"v": props["schedule"]})
+    tz = props.get("schedule_tz")
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            chk.add(pid, _("schedule_tz: неизвестный часовой пояс «%(v)s»") % {"v": tz})
+    if props.get("unique_by") and not _KEY.match(props["unique_by"]):
+        chk.add(pid, _("unique_by: ожидается имя переменной"))
+    roles = props.get("start_roles")
+    if roles is not None and roles.strip() != "*":
+        for code in (r.strip() for r in roles.split(",")):
+            if not _KEY.match(code):
+                chk.add(pid, _("start_roles: недопустимый код роли «%(v)s»") % {"v": code})
+
+
+def load_process(xml: bytes, *, filename: str = "") -> ProcessModel:
+    """Parse and validate a BPMN file; raise :class:`DeployError` listing ALL problems found.
+
+    Checks: well-formed XML; one executable process; only the supported elements; every
+    expression, title template, assignee rule, form, timer and property; diagram shapes for every
+    flow node; then SpiffWorkflow's own parse. The returned model carries the SpiffWorkflow spec,
+    so parse once per deployed version and cache the model.
+    """
+    if isinstance(xml, str):
+        xml = xml.encode("utf-8")
+    chk = _Checker()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False, huge_tree=False)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as e:
+        raise DeployError([("file", _("Некорректный XML: %(error)s") % {"error": e})]) from None
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise DeployError([("file", _("Это не файл BPMN 2.0 (корневой элемент не bpmn:definitions)"))])
+    processes = root.findall("bpmn:process", NS)
+    if len(processes) != 1:
+        raise DeployError([("file", _("В файле должен быть ровно один процесс, найдено %(n)s")
+                            % {"n": len(processes)})])
+    proc = processes[0]
+    pid = proc.get("id") or ""
+    if not _KEY.match(pid):
+        chk.add(pid or "file", _("Ключ процесса (id) должен состоять из латинских букв, цифр и «_»"))
+    if proc.get("isExecutable") != "true":
+        chk.add(pid, _("Процесс не исполняемый: нужен isExecutable=\"true\""))
+    name = (proc.get("name") or "").strip()
+    if not name:
+        chk.add(pid, _("Не указано название процесса (name)"))
+    for other in root:
+        if isinstance(other.tag, str) and _local(other.tag) in ("message", "signal", "error", "escalation"):
+            chk.add(other.get("id"), _("Элемент %(tag)s не поддерживается") % {"tag": _local(other.tag)})
+    props = _properties(proc)
+    _check_process_properties(pid, props, chk)
+
+    user_task_ids = {el.get("id") for el in proc.iter(f"{{{BPMN_NS}}}userTask")}
+    model: dict[str, Any] = {"elements": {}, "user_tasks": {}, "service_topics": set(), "timers": {},
+                             "end_outcomes": {}}
+    _validate_container(proc, chk, model, user_task_ids, top_level=True)
+
+    # Diagram information: every flow node must have a shape, or the modeler cannot show it.
+    diagrams = root.findall("bpmndi:BPMNDiagram", NS)
+    if not diagrams:
+        chk.add("file", _("Нет диаграммы (bpmndi:BPMNDiagram): файл не откроется в редакторе BPMN"))
+    else:
+        shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI_NS}}}BPMNShape")}
+        for eid in model["elements"]:
+            if eid not in shapes:
+                chk.add(eid, _("Нет фигуры на диаграмме (bpmndi:BPMNShape)"))
+
+    if chk.errors:
+        raise DeployError(chk.errors)
+
+    try:
+        spiff_parser = _Parser()
+        spiff_parser.add_bpmn_xml(etree.ElementTree(root), filename=filename or None)
+        spec = spiff_parser.get_spec(pid)
+        subprocess_specs = spiff_parser.get_subprocess_specs(pid)
+    except ValidationException as e:
+        raise DeployError([(getattr(e, "id", "") or "file", str(e))]) from None
+    except SpiffWorkflowException as e:
+        raise DeployError([("file", str(e))]) from None
+    for s in [spec, *subprocess_specs.values()]:
+        _install_timers(s)
+
+    return ProcessModel(
+        key=pid,
+        name=name,
+        properties=props,
+        user_tasks=model["user_tasks"],
+        service_topics=model["service_topics"],
+        xml=xml,
+        checksum=hashlib.sha256(xml).hexdigest(),
+        timers=model["timers"],
+        end_outcomes=model["end_outcomes"],
+        elements=model["elements"],
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+    )
+
+
+# --- SpiffWorkflow plumbing ----------------------------------------------------------------------
+
+
+class _ExternalServiceTask(ServiceTask):
+    """``serviceTask camunda:type="external" camunda:topic="hook"``: calls the runner's callback."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, topic: str = "", **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.topic = topic
+
+    def _run_hook(self, task: Any) -> bool:
+        engine = task.workflow.top_workflow.script_engine
+        engine.run_service(task, self.topic)
+        return True
+
+
+class _ServiceTaskParser(TaskParser):
+    def create_task(self) -> Any:
+        return self.spec_class(self.spec, self.bpmn_id, topic=_camunda(self.node, "topic") or "",
+                               **self.bpmn_attributes)
+
+
+class _Parser(BpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("serviceTask"): (_ServiceTaskParser, _ExternalServiceTask),
+        full_tag("userTask"): (TaskParser, UserTask),
+    }
+
+
+class _ClockDurationTimer(DurationTimerEventDefinition):
+    """A duration timer that reads :func:`engine.clock.now` and adds months by the calendar."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        fire_at = my_task._get_internal_data("event_value")
+        if fire_at is None:
+            fire_at = add_duration(clock.now(), self.expression).isoformat()
+            my_task._set_internal_data(event_value=fire_at)
+        if datetime.fromisoformat(fire_at) <= clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class _ClockDateTimer(TimeDateEventDefinition):
+    """A date timer (``timeDate`` with an offset) that reads :func:`engine.clock.now`."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        fire_at = my_task._get_internal_data("event_value")
+        if fire_at is None:
+            fire_at = _parse_instant(self.expression).isoformat()
+            my_task._set_internal_data(event_value=fire_at)
+        if datetime.fromisoformat(fire_at) <= clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+def _install_timers(spec: Any) -> None:
+    """Swap SpiffWorkflow's timer definitions (which eval their text) for ours (literal ISO values)."""
+    for ts in spec.task_specs.values():
+        ed = getattr(ts, "event_definition", None)
+        if isinstance(ed, TimerEventDefinition) and not isinstance(ed, (_ClockDurationTimer, _ClockDateTimer)):
+            cls = _ClockDurationTimer if isinstance(ed, DurationTimerEventDefinition) else _ClockDateTimer
+            ts.event_definition = cls(ed.name, _timer_literal(ed.expression), description=ed.description)
+
+
+class _NoPythonEnvironment(BasePythonScriptEngineEnvironment):
+    """Fails closed: any SpiffWorkflow code path we did not route through expressions.py stops here."""
+
+    def evaluate(self, expression: str, context: Any, external_context: Any = None) -> Any:
+        raise RunError(_("Выполнение Python-кода запрещено"))
+
+    def execute(self, script: str, context: Any, external_context: Any = None) -> Any:
+        raise RunError(_("Выполнение Python-кода запрещено"))
+
+    def call_service(self, context: Any, **kwargs: Any) -> Any:
+        raise RunError(_("Выполнение Python-кода запрещено"))
+
+
+class _SafeScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine interface, backed by :mod:`engine.expressions`.
+
+    Expressions see the process variables: the top workflow's ``data``, one scope for the whole
+    instance (like Camunda's process variables), not SpiffWorkflow's per-task data copies.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(environment=_NoPythonEnvironment())
+        self.service: Callable[[str, dict], dict | None] | None = None
+
+    def validate(self, expression: str) -> None:
+        expressions.check(expression)
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        try:
+            return expressions.evaluate(expression, task.workflow.top_workflow.data)
+        except expressions.ExpressionError as e:
+            raise RunError(str(e), task.task_spec.bpmn_id) from None
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        data = task.workflow.top_workflow.data
+        try:
+            data.update(expressions.run_assignments(script, data))
+        except expressions.ExpressionError as e:
+            raise RunError(str(e), task.task_spec.bpmn_id) from None
+        return True
+
+    def run_service(self, task: Any, topic: str) -> None:
+        if self.service is None:
+            raise RunError(_("Сервисная задача вызвана без обработчика"), task.task_spec.bpmn_id)
+        data = task.workflow.top_workflow.data
+        result = self.service(topic, dict(data))
+        if result:
+            try:
+                json.dumps(result)
+            except (TypeError, ValueError):
+                raise RunError(_("Обработчик «%(t)s» вернул несериализуемые данные") % {"t": topic},
+                               task.task_spec.bpmn_id) from None
+            data.update(result)
+
+
+class _StateConverter(BpmnWorkflowConverter):
+    """Serialize a workflow WITHOUT its spec: the spec comes from the cached model on load.
+
+    Stock SpiffWorkflow embeds the whole spec in every state (tens of KB per save).
+    """
+
+    def to_dict(self, workflow: Any) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict, spec: Any = None, subprocess_specs: Any = None) -> Any:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_CONFIG = dict(DEFAULT_CONFIG)
+_CONFIG[BpmnWorkflow] = _StateConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+STATE_FORMAT = 1
+_FINISHED = TaskState.FINISHED_MASK
+
+
+# --- the runner ------------------------------------------------------------------------------------
+
+
+class Runner:
+    """One running instance: drive it, read what it waits for, serialize it.
+
+    Not thread-safe; the caller loads it inside a transaction that locks the instance row,
+    calls :meth:`complete`/:meth:`advance`, and stores :meth:`dumps`.
+    """
+
+    def __init__(self, model: ProcessModel, workflow: BpmnWorkflow, envelope: dict | None = None) -> None:
+        self.model = model
+        self.workflow = workflow
+        self._engine = _SafeScriptEngine()
+        workflow.script_engine = self._engine
+        env = envelope or {}
+        self._done: list[str] = list(env.get("done", []))
+        self._outcome: str | None = env.get("outcome")
+        self._outcome_at: float = env.get("outcome_at", 0.0)
+
+    # construction / persistence
+
+    @classmethod
+    def start(cls, model: ProcessModel, variables: dict) -> Runner:
+        """A new instance with these variables; call :meth:`advance` to run up to the first wait."""
+        wf = BpmnWorkflow(model.spec, model.subprocess_specs)
+        wf.data.update(json.loads(json.dumps(variables or {})))
+        return cls(model, wf)
+
+    @classmethod
+    def load(cls, model: ProcessModel, state: str) -> Runner:
+        """Restore an instance from :meth:`dumps` of the same model version."""
+        env = json.loads(state)
+        if env.get("format") != STATE_FORMAT:
+            raise RunError(_("Неизвестный формат состояния процесса"))
+        dct = env["spiff"]
+        _SERIALIZER.migrate(dct)
+        wf = _SERIALIZER.from_dict(dct, spec=model.spec, subprocess_specs=model.subprocess_specs)
+        return cls(model, wf, env)
+
+    def dumps(self) -> str:
+        """The state as a JSON string: SpiffWorkflow's task tree (without the spec) in our envelope."""
+        dct = _SERIALIZER.to_dict(self.workflow)
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        env = {"format": STATE_FORMAT, "spiff": dct, "done": self._done, "outcome": self._outcome,
+               "outcome_at": self._outcome_at}
+        return json.dumps(env, ensure_ascii=False, separators=(",", ":"))
+
+    # driving
+
+    def advance(self, *, call_service: Callable[[str, dict], dict | None]) -> list[WaitingTimer]:
+        """Run engine steps until only people or future timers are awaited.
+
+        Runs script tasks, gateways, service tasks (``call_service(topic, variables)`` may return
+        variables to merge) and timers due by :func:`engine.clock.now`. Returns the timers that
+        fired during this call (an addition to the brief's ``-> None``: the caller sends reminders
+        for them). Raises :class:`RunError` on a failing expression or hook.
+        """
+        before = {t.id: t for t in self.waiting_timers()}
+        self._engine.service = call_service
+        try:
+            for _round in range(1000):
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+                if not self.workflow.get_tasks(state=TaskState.READY, manual=False):
+                    break
+        except RunError:
+            raise
+        except SpiffWorkflowException as e:
+            raise RunError(str(e), _element_of(e)) from None
+        finally:
+            self._engine.service = None
+        self._record()
+        fired = []
+        for tid, timer in before.items():
+            task = self._task(tid)
+            if task is None or task.state == TaskState.COMPLETED:
+                fired.append(timer)
+        self._prune()
+        return fired
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        """READY user tasks, oldest first (then by key), so callers create assignments stably."""
+        tasks = [t for t in self.workflow.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTask)]
+        tasks.sort(key=lambda t: (t.last_state_change, t.task_spec.bpmn_id, str(t.id)))
+        return [ReadyTask(str(t.id), t.task_spec.bpmn_id) for t in tasks]
+
+    def complete(self, task_id: str, data: dict) -> None:
+        """Merge ``data`` into the variables and complete the user task; then call :meth:`advance`.
+
+        Raises :class:`RunError` if the task is unknown, not a user task or not READY (completed,
+        cancelled by a timer...). ``data`` should be the cleaned output of ``forms.validate``.
+        """
+        task = self._task(task_id)
+        if task is None or not isinstance(task.task_spec, UserTask):
+            raise RunError(_("Задача не найдена"), task_id)
+        if task.state != TaskState.READY:
+            raise RunError(_("Задача уже не ожидает выполнения"), task.task_spec.bpmn_id)
+        payload = json.loads(json.dumps(data or {}))
+        self.workflow.data.update(payload)
+        try:
+            task.run()
+        except SpiffWorkflowException as e:
+            raise RunError(str(e), _element_of(e)) from None
+        self._record()
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        """Timers waiting to fire, with the instant they fire at (by :func:`engine.clock.now`)."""
+        result = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            ed = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(ed, (_ClockDurationTimer, _ClockDateTimer)):
+                continue
+            fire_at = task._get_internal_data("event_value")
+            if fire_at is None:
+                continue
+            key = task.task_spec.bpmn_id
+            timer = self.model.timers.get(key)
+            attached = None
+            if timer is not None and timer.attached_to and task.parent is not None:
+                attached = next((str(c.id) for c in task.parent.children
+                                 if c.task_spec.bpmn_id == timer.attached_to), None)
+            result.append(WaitingTimer(str(task.id), key, datetime.fromisoformat(fire_at), attached,
+                                       dict(timer.properties) if timer else {}))
+        result.sort(key=lambda t: (t.fire_at, t.key))
+        return result
+
+    def cancel(self) -> None:
+        """Stop the instance: every unfinished task is cancelled; :attr:`finished` becomes True."""
+        self.workflow.cancel()
+        self._prune()
+
+    # reading
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing is left to do (end reached everywhere, or cancelled)."""
+        return self.workflow.is_completed()
+
+    @property
+    def variables(self) -> dict:
+        """The process variables (JSON-serializable)."""
+        return self.workflow.data
+
+    @property
+    def outcome(self) -> str | None:
+        """The ``outcome`` of the last end event reached that declares one, else None."""
+        return self._outcome
+
+    def completed_steps(self) -> list[str]:
+        """Element ids completed at least once, in first-completion order (for the diagram)."""
+        return list(self._done)
+
+    def current_steps(self) -> list[str]:
+        """Element ids that are active now: ready user tasks, waiting timers, running subprocesses."""
+        ids: list[str] = []
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            bid = task.task_spec.bpmn_id
+            if bid and bid in self.model.elements and bid not in ids:
+                ids.append(bid)
+        return ids
+
+    # internals
+
+    def _all_tasks(self) -> Iterable[Any]:
+        yield from self.workflow.tasks.values()
+        for sp in self.workflow.subprocesses.values():
+            yield from sp.tasks.values()
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            uid = UUID(str(task_id))
+        except ValueError:
+            return None
+        if uid in self.workflow.tasks:
+            return self.workflow.tasks[uid]
+        for sp in self.workflow.subprocesses.values():
+            if uid in sp.tasks:
+                return sp.tasks[uid]
+        return None
+
+    def _record(self) -> None:
+        """Note completed elements and the outcome before :meth:`_prune` forgets the tasks."""
+        done = set(self._done)
+        completed = sorted((t for t in self._all_tasks() if t.state == TaskState.COMPLETED),
+                           key=lambda t: t.last_state_change)
+        for t in completed:
+            bid = t.task_spec.bpmn_id
+            if bid and bid in self.model.elements and bid not in done:
+                done.add(bid)
+                self._done.append(bid)
+            if bid in self.model.end_outcomes and t.workflow is self.workflow and \
+                    t.last_state_change >= self._outcome_at:
+                self._outcome = self.model.end_outcomes[bid]
+                self._outcome_at = t.last_state_change
+
+    def _prune(self) -> None:
+        """Drop the finished top of the task tree (see the module docstring for why).
+
+        Keeps the deepest common ancestor of every unfinished task (and of the split task any
+        waiting join still looks up), plus its parent as the new root; everything outside that
+        subtree is finished and no SpiffWorkflow code path reads it again.
+        """
+        wf = self.workflow
+        live = [t for t in wf.tasks.values() if not t.has_state(_FINISHED)]
+        if not live:
+            return
+        anchors = list(live)
+        for t in live:
+            split_name = getattr(t.task_spec, "split_task", None)
+            if split_name:
+                anc = t.parent
+                while anc is not None and anc.task_spec.name != split_name:
+                    anc = anc.parent
+                if anc is not None:
+                    anchors.append(anc)
+        common: list[Any] | None = None
+        for t in anchors:
+            chain = []
+            node = t
+            while node is not None:
+                chain.append(node)
+                node = node.parent
+            chain.reverse()
+            if common is None:
+                common = chain
+            else:
+                n = 0
+                while n < len(common) and n < len(chain) and common[n] is chain[n]:
+                    n += 1
+                common = common[:n]
+        if not common or len(common) < 3:
+            return
+        new_root = common[-2]
+        keep: set[UUID] = set()
+        stack = [new_root]
+        while stack:
+            node = stack.pop()
+            keep.add(node.id)
+            stack.extend(node.children)
+        for tid in [tid for tid in wf.tasks if tid not in keep]:
+            del wf.tasks[tid]
+            wf.subprocesses.pop(tid, None)
+        new_root._parent = None
+        wf.task_tree = new_root
+        if wf.last_task is not None and wf.last_task.id not in keep:
+            wf.last_task = None
+        # subprocesses whose parent task was dropped (nested ones included)
+        alive = set(wf.tasks)
+        for sp in wf.subprocesses.values():
+            alive.update(sp.tasks)
+        for sid in [sid for sid in wf.subprocesses if sid not in alive]:
+            del wf.subprocesses[sid]
+
+
+def _element_of(error: Exception) -> str | None:
+    task = getattr(error, "task", None)
+    spec = getattr(error, "task_spec", None) or getattr(task, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)

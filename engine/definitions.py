@@ -1,0 +1,128 @@
+"""Deploying BPMN files as process versions, and the per-version model cache.
+
+A file is validated completely before anything is written; a new version is created only when the
+file's content changed, so re-deploying the same file (at every start of the worker, say) is free.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from engine import bpmn, clock
+from engine.bpmn import DeployError, ProcessModel
+from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS
+from engine.models import ProcessDefinition, ProcessVersion, Schedule
+from engine.schedule import Schedule as ScheduleSpec
+from org.models import Employee
+
+log = logging.getLogger(__name__)
+
+PROCESS_DIR = Path(settings.BASE_DIR) / "processes"
+
+_cache: dict[tuple[int, str], ProcessModel] = {}
+_cache_lock = threading.Lock()
+
+
+def model_for(version: ProcessVersion) -> ProcessModel:
+    """The parsed model of a stored version, parsed once per process (versions never change).
+
+    Keyed by id and checksum: a rolled-back deploy can hand the same id to different content.
+    """
+    key = (version.pk, version.checksum)
+    model = _cache.get(key)
+    if model is None:
+        model = bpmn.load_process(version.xml.encode(), filename=version.filename)
+        with _cache_lock:
+            _cache[key] = model
+    return model
+
+
+def validate(xml: bytes, filename: str = "") -> ProcessModel:
+    """Everything ``bpmn.load_process`` checks, plus that the hooks a file names exist here."""
+    model = bpmn.load_process(xml, filename=filename)
+    problems: list[tuple[str, str]] = []
+    for topic in sorted(model.service_topics):
+        if topic not in SERVICE_HOOKS:
+            problems.append((topic, _("нет такого автоматического шага (hook) «%(name)s»") % {"name": topic}))
+    for task in model.user_tasks.values():
+        if task.validator and task.validator not in FORM_VALIDATORS:
+            problems.append((task.key, _("нет такой проверки формы «%(name)s»") % {"name": task.validator}))
+    cron = model.properties.get("schedule")
+    if cron:
+        try:
+            _schedule_spec(model).validate()
+        except ValueError as error:
+            problems.append(("schedule", str(error)))
+    if problems:
+        raise DeployError(problems)
+    return model
+
+
+def _schedule_spec(model: ProcessModel) -> ScheduleSpec:
+    props = model.properties
+    return ScheduleSpec(
+        cron=props["schedule"],
+        tz=props.get("schedule_tz") or "Europe/Moscow",
+        first_working_day=str(props.get("schedule_first_working_day", "")).lower() == "true",
+    )
+
+
+@transaction.atomic
+def deploy(xml: bytes, *, filename: str = "", by: Employee | None = None) -> tuple[ProcessVersion, bool]:
+    """Validate and store a file; returns (version, created). Raises ``DeployError``, changing nothing."""
+    model = validate(xml, filename)
+    definition, _created = ProcessDefinition.objects.select_for_update().get_or_create(
+        key=model.key, defaults={"name": model.name}
+    )
+    current = definition.current
+    if current is not None and current.checksum == model.checksum:
+        return current, False
+    number = (definition.versions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    version = ProcessVersion.objects.create(
+        definition=definition,
+        version=number,
+        xml=xml.decode("utf-8"),
+        checksum=model.checksum,
+        filename=filename,
+        properties=model.properties,
+        deployed_at=clock.now(),
+        deployed_by=by,
+    )
+    definition.name = model.name
+    definition.current = version
+    definition.save(update_fields=["name", "current"])
+    _deploy_schedule(definition, model)
+    log.info("deployed %s version %s", model.key, number)
+    return version, True
+
+
+def _deploy_schedule(definition: ProcessDefinition, model: ProcessModel) -> None:
+    """The file's schedule becomes the default; an administrator's later change in the admin wins
+    until the file's own schedule changes."""
+    if not model.properties.get("schedule"):
+        return
+    spec = _schedule_spec(model)
+    schedule = Schedule.objects.filter(definition=definition).first()
+    if schedule is None:
+        Schedule.objects.create(
+            definition=definition,
+            cron=spec.cron,
+            tz=spec.tz,
+            first_working_day=spec.first_working_day,
+            active_since=clock.now(),
+        )
+
+
+def deploy_directory(directory: Path | None = None) -> list[tuple[str, bool]]:
+    """Deploy every ``*.bpmn`` under ``processes/`` whose content changed. Returns (key, created)."""
+    results = []
+    for path in sorted((directory or PROCESS_DIR).glob("*.bpmn")):
+        version, created = deploy(path.read_bytes(), filename=path.name)
+        results.append((version.definition.key, created))
+    return results

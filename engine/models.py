@@ -1,0 +1,293 @@
+"""What the engine keeps: process versions, instances with their SpiffWorkflow state, the open and
+closed assignments, timers, scheduled starts and the history.
+
+Everything an instance waits for is a row with an indexed time (``Timer.due_at``,
+``Assignment.due_at``, ``ScheduledStart``), so the worker finds work with one indexed query and
+claims it row by row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Employee
+
+
+class ProcessDefinition(models.Model):
+    """A process key (``trade_conditions``) and its current version."""
+
+    key = models.SlugField(_("ключ"), max_length=100, unique=True)
+    name = models.CharField(_("название"), max_length=200)
+    current = models.ForeignKey(
+        "ProcessVersion",
+        verbose_name=_("текущая версия"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("процесс")
+        verbose_name_plural = _("процессы")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessVersion(models.Model):
+    """One deployed BPMN file. Running instances stay on the version they started on."""
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField(_("версия"))
+    xml = models.TextField(_("BPMN"))
+    checksum = models.CharField(max_length=64)
+    filename = models.CharField(max_length=300, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    deployed_at = models.DateTimeField(_("развёрнут"), default=timezone.now)
+    deployed_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("версия процесса")
+        verbose_name_plural = _("версии процессов")
+        constraints = [models.UniqueConstraint(fields=["definition", "version"], name="processversion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.definition.key} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running", _("идёт")
+    FINISHED = "finished", _("завершён")
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("согласовано")
+    REJECTED = "rejected", _("отклонено")
+    STOPPED = "stopped", _("остановлено")
+    COMPLETED = "completed", _("выполнено")
+
+
+class Instance(models.Model):
+    """A running or finished process.
+
+    ``state`` is SpiffWorkflow's serialized workflow; ``revision`` grows with every committed step so
+    that a page or client can detect that it acted on a stale view.
+    """
+
+    process = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="instances")
+    process_key = models.SlugField(max_length=100, db_index=True)
+    title = models.CharField(_("название"), max_length=300, blank=True)
+    status = models.CharField(
+        _("состояние"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
+    )
+    outcome = models.CharField(_("итог"), max_length=16, choices=Outcome.choices, blank=True)
+    state = models.TextField()
+    variables = models.JSONField(default=dict, blank=True)
+    unique_value = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - NULL: no uniqueness
+    started_by = models.ForeignKey(
+        Employee, verbose_name=_("запустил"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("запущен"), default=timezone.now)
+    finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("экземпляр процесса")
+        verbose_name_plural = _("экземпляры процессов")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process_key", "unique_value"],
+                condition=Q(unique_value__isnull=False),
+                name="instance_unique_per_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "process_key"], name="instance_status_key")]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.process_key} #{self.pk}"
+
+    @property
+    def running(self) -> bool:
+        return self.status == InstanceStatus.RUNNING
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", _("открыто")
+    DONE = "done", _("выполнено")
+    CANCELLED = "cancelled", _("отменено")
+
+
+class Assignment(models.Model):
+    """An open or closed user task (задание) of an instance."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="assignments")
+    task_id = models.CharField(max_length=64)
+    key = models.CharField(_("шаг"), max_length=100)
+    title = models.CharField(_("название"), max_length=500)
+    title_search = models.CharField(max_length=500, editable=False)
+    assignee = models.ForeignKey(
+        Employee, verbose_name=_("ответственный"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        _("состояние"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("создано"), default=timezone.now)
+    due_at = models.DateTimeField(_("срок"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("выполнено"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        Employee, verbose_name=_("выполнил"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("задание")
+        verbose_name_plural = _("задания")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "task_id"], name="assignment_unique_task"),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_at"], name="assignment_assignee"),
+            models.Index(fields=["status", "due_at"], name="assignment_due"),
+            models.Index(fields=["status", "overdue_notified_at", "due_at"], name="assignment_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # SQLite's LIKE folds only ASCII: a case-folded copy makes title search work for Cyrillic
+        # on every database with a plain ``contains``.
+        self.title_search = self.title.casefold()
+        if kwargs.get("update_fields") is not None and "title" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "title_search"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AssignmentStatus.OPEN
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.due_at is None:
+            return False
+        if self.status == AssignmentStatus.OPEN:
+            return self.due_at <= now
+        return (
+            self.status == AssignmentStatus.DONE and self.completed_at is not None and self.completed_at > self.due_at
+        )
+
+
+class Timer(models.Model):
+    """A BPMN timer an instance waits on (boundary or intermediate). Fired once by the worker."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="timers")
+    task_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=100)
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    due_at = models.DateTimeField(db_index=True)
+    properties = models.JSONField(default=dict, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("таймер")
+        verbose_name_plural = _("таймеры")
+        constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="timer_unique_task")]
+        indexes = [models.Index(fields=["fired_at", "cancelled_at", "due_at"], name="timer_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def pending(self) -> bool:
+        return self.fired_at is None and self.cancelled_at is None
+
+
+class Schedule(models.Model):
+    """When a process starts by itself. Kept here, not in SpiffWorkflow's cycle timers, so that an
+    administrator can change it and each period starts at most once (``ScheduledStart``)."""
+
+    definition = models.OneToOneField(ProcessDefinition, on_delete=models.CASCADE, related_name="schedule")
+    cron = models.CharField(_("расписание (cron)"), max_length=100)
+    tz = models.CharField(_("часовой пояс"), max_length=64, default="Europe/Moscow")
+    first_working_day = models.BooleanField(_("переносить на первый рабочий день"), default=False)
+    enabled = models.BooleanField(_("включено"), default=True)
+    active_since = models.DateTimeField(
+        _("действует с"),
+        default=timezone.now,
+        help_text=_("Периоды до этого момента не запускаются задним числом."),
+    )
+
+    class Meta:
+        verbose_name = _("расписание запуска")
+        verbose_name_plural = _("расписания запуска")
+
+    def __str__(self) -> str:
+        return f"{self.definition.key}: {self.cron} ({self.tz})"
+
+
+class ScheduledStart(models.Model):
+    """One period of a schedule: its unique key makes a second start of the same period impossible."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="starts")
+    period_key = models.CharField(max_length=40)
+    fire_at = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+    instance = models.ForeignKey(Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schedule", "period_key"], name="scheduledstart_once")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule.definition.key} {self.period_key}"
+
+
+class HistoryEvent(models.TextChoices):
+    STARTED = "started", _("процесс запущен")
+    ASSIGNED = "assigned", _("задание назначено")
+    COMPLETED = "completed", _("задание выполнено")
+    DELEGATED = "delegated", _("задание передано")
+    REASSIGNED = "reassigned", _("задание переназначено")
+    CANCELLED = "cancelled", _("задание отменено")
+    TIMER = "timer", _("сработал таймер")
+    REMINDER = "reminder", _("напоминание")
+    OVERDUE = "overdue", _("просрочено")
+    REFUSED = "refused", _("данные отклонены проверкой")
+    SERVICE = "service", _("автоматический шаг")
+    STOPPED = "stopped", _("процесс остановлен")
+    FINISHED = "finished", _("процесс завершён")
+
+
+class History(models.Model):
+    """Append-only: what happened, who did it, when, with what data. Kept forever."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.PROTECT, related_name="history")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.CharField(max_length=20, choices=HistoryEvent.choices)
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="history")
+    key = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("запись истории")
+        verbose_name_plural = _("история")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["event", "at"], name="history_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.event}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("history is append-only")
+        super().save(*args, **kwargs)

@@ -1,0 +1,809 @@
+"""The engine's service functions: start, complete, delegate, stop, fire what is due.
+
+Each runs in one database transaction that locks the instance row, loads the workflow state,
+advances it, and writes the new state together with the assignments that appeared or went away, the
+timers, the history and the notifications (whose e-mails the worker sends after the commit). A crash
+at any point leaves the old state or the new one. Two people completing parallel assignments of one
+instance at the same moment both succeed, one after the other, because each waits for the row lock
+and then works on the state the other committed.
+
+Permission and input are checked first (``check`` then ``do``, as in Zulip's actions); pages and the
+API call these functions and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from engine import access, clock, expressions, forms, workcal
+from engine.bpmn import ProcessModel, Runner
+from engine.definitions import model_for
+from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS, FormContext, ServiceContext
+from engine.models import (
+    Assignment,
+    AssignmentStatus,
+    History,
+    HistoryEvent,
+    Instance,
+    InstanceStatus,
+    Outcome,
+    ProcessDefinition,
+    Timer,
+)
+from notify.models import Kind
+from notify.services import notify
+from org import directory
+from org.models import Employee
+
+log = logging.getLogger(__name__)
+
+
+class EngineError(Exception):
+    """A refusal the caller shows to a person; ``status`` is the HTTP status the API answers."""
+
+    status = 400
+
+    def __init__(self, message: str = "", errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotAllowed(EngineError):
+    status = 403
+
+
+class NotFound(EngineError):
+    status = 404
+
+
+class Conflict(EngineError):
+    status = 409
+
+
+class InvalidInput(EngineError):
+    status = 400
+
+    def __init__(self, errors: dict[str, list[str]], warnings: dict[str, list[str]] | None = None) -> None:
+        super().__init__(_("Проверьте введённые данные."), errors)
+        self.warnings = warnings or {}
+
+
+ASSIGNEE_FUNCTIONS = ("role", "manager_of", "employee", "performer")
+
+
+# --------------------------------------------------------------------------- start
+
+
+def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, scheduled: bool = False) -> Instance:
+    """Start the current version of a process. ``by`` is the user (None for the schedule)."""
+    definition = ProcessDefinition.objects.select_related("current").filter(key=key).first()
+    if definition is None or definition.current is None:
+        raise NotFound(_("Нет такого процесса: %(key)s") % {"key": key})
+    starter = access.employee_of(by) if by is not None else None
+    if not scheduled and not access.may_start(by, definition):
+        raise NotAllowed(_("Вы не можете запускать процесс «%(name)s».") % {"name": definition.name})
+    version = definition.current
+    model = model_for(version)
+    variables = dict(variables or {})
+    unique_by = model.properties.get("unique_by")
+    unique_value = None
+    if unique_by:
+        unique_value = str(variables.get(unique_by) or "")
+        checker = _UNIQUE_CHECKS.get(unique_by)
+        if checker is not None:
+            error = checker(unique_value)
+            if error:
+                raise InvalidInput({unique_by: [error]})
+        elif not unique_value:
+            raise InvalidInput({unique_by: [_("Обязательное поле")]})
+    now = clock.now()
+    if starter is not None:
+        variables.setdefault("starter", starter.username)
+    try:
+        with transaction.atomic():
+            runner = Runner.start(model, variables)
+            instance = Instance.objects.create(
+                process=version,
+                process_key=definition.key,
+                title=_instance_title(model, variables),
+                state="{}",
+                variables={},
+                unique_value=unique_value or None,
+                started_by=starter,
+                started_at=now,
+            )
+            _history(instance, HistoryEvent.STARTED, actor=starter, data={"variables": variables}, at=now)
+            step = _Step(instance=instance, model=model, runner=runner, actor=starter, now=now)
+            step.advance()
+            step.save()
+    except IntegrityError:
+        if unique_value and Instance.objects.filter(process_key=key, unique_value=unique_value).exists():
+            raise Conflict(
+                _("Процесс «%(name)s» за %(value)s уже запущен.") % {"name": definition.name, "value": unique_value}
+            ) from None
+        raise
+    return instance
+
+
+def _check_quarter(value: str) -> str | None:
+    from engine.schedule import parse_quarter
+
+    try:
+        parse_quarter(value)
+    except ValueError:
+        return _("Квартал указывается так: 2027-Q1")
+    return None
+
+
+_UNIQUE_CHECKS = {"quarter": _check_quarter}
+
+
+def _instance_title(model: ProcessModel, variables: dict[str, Any]) -> str:
+    template = model.properties.get("title")
+    if template:
+        try:
+            return expressions.render(template, variables)[:300]
+        except expressions.ExpressionError:
+            pass
+    return model.name
+
+
+# --------------------------------------------------------------------------- complete, delegate, stop
+
+
+def complete(assignment_id: int, *, by: Any, data: dict[str, Any], confirm_warnings: bool = True) -> Assignment:
+    """Complete an open assignment with form data.
+
+    Refusals: ``NotAllowed`` (not the assignee, their deputy or an administrator), ``Conflict``
+    (no longer open: the same request twice completes it once), ``InvalidInput`` (field errors;
+    nothing changes but a "refused" history note that the figures count).
+    """
+    actor = access.employee_of(by)
+    refused: InvalidInput | None = None
+    with transaction.atomic():
+        assignment, instance = _lock_assignment(assignment_id)
+        if not access.may_complete(by, assignment):
+            raise NotAllowed(_("Это задание назначено другому сотруднику."))
+        if not assignment.is_open:
+            raise Conflict(_("Задание уже выполнено или отменено."))
+        model = model_for(instance.process)
+        task = model.user_tasks[assignment.key]
+        cleaned, errors, warnings = _validate_form(task, data, instance, actor)
+        if warnings and not confirm_warnings and not errors:
+            raise InvalidInput({}, warnings)
+        if errors:
+            _history(
+                instance,
+                HistoryEvent.REFUSED,
+                actor=actor,
+                assignment=assignment,
+                key=assignment.key,
+                data={"errors": errors},
+            )
+            refused = InvalidInput(errors, warnings)
+        else:
+            now = clock.now()
+            runner = Runner.load(model, instance.state)
+            with clock.frozen(now):
+                runner.complete(assignment.task_id, cleaned)
+            assignment.status = AssignmentStatus.DONE
+            assignment.completed_at = now
+            assignment.completed_by = actor
+            assignment.data = cleaned
+            assignment.save(update_fields=["status", "completed_at", "completed_by", "data"])
+            _history(
+                instance,
+                HistoryEvent.COMPLETED,
+                actor=actor,
+                assignment=assignment,
+                key=assignment.key,
+                data=cleaned,
+                at=now,
+            )
+            step = _Step(instance=instance, model=model, runner=runner, actor=actor, now=now)
+            step.advance()
+            step.save()
+    if refused is not None:
+        raise refused
+    return assignment
+
+
+def _validate_form(task: Any, data: dict[str, Any], instance: Instance, actor: Employee | None):
+    def employee_exists(username: str) -> bool:
+        return directory.employee_by_username(str(username)) is not None
+
+    cleaned, errors = forms.validate(
+        task.form, data or {}, employee_exists=employee_exists, variables=instance.variables
+    )
+    warnings: dict[str, list[str]] = {}
+    validator = FORM_VALIDATORS.get(task.validator) if task.validator else None
+    if validator is not None:
+        context = FormContext(instance=instance, variables=instance.variables, actor=actor, task_key=task.key)
+        extra_cleaned, extra_errors, warnings = validator({**(data or {}), **cleaned}, context)
+        cleaned = {**cleaned, **extra_cleaned}
+        for field_id, messages in extra_errors.items():
+            errors.setdefault(field_id, [])
+            errors[field_id].extend(m for m in messages if m not in errors[field_id])
+    return cleaned, errors, warnings
+
+
+def delegate(assignment_id: int, *, by: Any, to: str, comment: str = "") -> Assignment:
+    """Hand an open assignment to a colleague, with a comment; both are told."""
+    actor = access.employee_of(by)
+    with transaction.atomic():
+        assignment, instance = _lock_assignment(assignment_id)
+        if not access.may_complete(by, assignment):
+            raise NotAllowed(_("Передать задание может только его исполнитель или администратор."))
+        if not assignment.is_open:
+            raise Conflict(_("Задание уже выполнено или отменено."))
+        target = directory.employee_by_username(to or "")
+        if target is None:
+            raise InvalidInput({"to": [_("Сотрудник не найден или неактивен")]})
+        if target.pk == assignment.assignee_id:
+            raise InvalidInput({"to": [_("Задание уже назначено этому сотруднику")]})
+        _move(assignment, instance, target, actor, HistoryEvent.DELEGATED, comment=comment)
+    return assignment
+
+
+def stop(instance_id: int, *, by: Any, reason: str = "") -> Instance:
+    """Stop a running instance: open assignments cancelled, outcome ``stopped``."""
+    actor = access.employee_of(by)
+    with transaction.atomic():
+        instance = _lock_instance(instance_id)
+        if not access.may_stop(by, instance):
+            raise NotAllowed(_("Остановить процесс может только тот, кто его запустил, или администратор."))
+        if not instance.running:
+            raise Conflict(_("Процесс уже завершён."))
+        now = clock.now()
+        model = model_for(instance.process)
+        runner = Runner.load(model, instance.state)
+        runner.cancel()
+        step = _Step(instance=instance, model=model, runner=runner, actor=actor, now=now)
+        step.finish(Outcome.STOPPED, {"reason": reason})
+        step.save()
+    return instance
+
+
+def complete_process_task(task: Any, *, actor: Employee | None) -> None:
+    """A plain task (задача) that a process step waits for was completed: move the process on.
+
+    Called by the tasks app inside its own transaction, after it marked the task done.
+    """
+    instance = _lock_instance(task.instance_id)
+    if not instance.running:
+        return
+    model = model_for(instance.process)
+    runner = Runner.load(model, instance.state)
+    ready = {t.id for t in runner.ready_user_tasks()}
+    if task.process_task_id not in ready:
+        return
+    now = clock.now()
+    with clock.frozen(now):
+        runner.complete(task.process_task_id, {})
+    _history(instance, HistoryEvent.COMPLETED, actor=actor, data={"task": task.pk, "title": task.title}, at=now)
+    step = _Step(instance=instance, model=model, runner=runner, actor=actor, now=now)
+    step.advance()
+    step.save()
+
+
+# --------------------------------------------------------------------------- deactivation
+
+
+def reassign_open_work(employee: Employee, *, by: Employee | None = None) -> int:
+    """Move an inactive employee's open assignments and tasks to their line manager.
+
+    Called inside the deactivation transaction; returns how many assignments moved. Without a line
+    manager, the work goes to an administrator's employee record, so it is never left ownerless.
+    """
+    target = directory.line_manager(employee) or _fallback_owner(employee)
+    moved = 0
+    for assignment_id in Assignment.objects.filter(assignee=employee, status=AssignmentStatus.OPEN).values_list(
+        "pk", flat=True
+    ):
+        assignment, instance = _lock_assignment(assignment_id)
+        if assignment.is_open and target is not None:
+            _move(
+                assignment,
+                instance,
+                target,
+                by,
+                HistoryEvent.REASSIGNED,
+                comment=_("Сотрудник %(name)s деактивирован") % {"name": employee.full_name},
+            )
+            moved += 1
+    from tasks.models import Task, TaskStatus
+
+    if target is not None:
+        Task.objects.filter(responsible=employee, status=TaskStatus.OPEN).update(responsible=target)
+    return moved
+
+
+def _fallback_owner(employee: Employee) -> Employee | None:
+    return (
+        Employee.objects.filter(is_active=True, user__is_active=True, user__is_staff=True)
+        .exclude(pk=employee.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _move(
+    assignment: Assignment,
+    instance: Instance,
+    target: Employee,
+    actor: Employee | None,
+    event: str,
+    *,
+    comment: str = "",
+) -> None:
+    previous = assignment.assignee
+    now = clock.now()
+    assignment.assignee = target
+    assignment.save(update_fields=["assignee"])
+    _history(
+        instance,
+        event,
+        actor=actor,
+        assignment=assignment,
+        key=assignment.key,
+        at=now,
+        data={"from": previous.username, "to": target.username, "comment": comment},
+    )
+    url = assignment_url(assignment)
+    text_new = _("Вам передано задание «%(title)s»") % {"title": assignment.title}
+    text_old = _("Задание «%(title)s» передано: %(name)s") % {"title": assignment.title, "name": target.full_name}
+    if comment:
+        text_new += f". {comment}"
+    notify(target, Kind.REASSIGNED, text_new, url=url, assignment=assignment, instance=instance)
+    notify(previous, Kind.REASSIGNED, text_old, url=url, assignment=assignment, instance=instance)
+    instance.revision += 1
+    instance.save(update_fields=["revision"])
+
+
+# --------------------------------------------------------------------------- timers, deadlines, schedules
+
+
+@dataclass
+class Fired:
+    timers: int = 0
+    overdue: int = 0
+    started: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.timers or self.overdue or self.started)
+
+
+def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
+    """Fire every timer, deadline and scheduled start due up to ``now``; each exactly once.
+
+    Safe to run from several workers at once: each timer is claimed under its instance's row lock
+    and re-checked, each deadline notice by a conditional UPDATE, each scheduled period by a unique
+    key. One bad row is logged and skipped; it never stops the sweep.
+    """
+    now = now or clock.now()
+    fired = Fired()
+    with clock.frozen(now):
+        for timer_id in _due_timer_ids(now, limit):
+            try:
+                if _fire_timer(timer_id, now):
+                    fired.timers += 1
+            except Exception as error:  # one bad row must not stop the sweep
+                log.exception("timer %s failed", timer_id)
+                fired.errors.append(f"timer {timer_id}: {error}")
+        for assignment_id in _due_deadline_ids(now, limit):
+            try:
+                if _fire_deadline(assignment_id, now):
+                    fired.overdue += 1
+            except Exception as error:
+                log.exception("deadline of assignment %s failed", assignment_id)
+                fired.errors.append(f"assignment {assignment_id}: {error}")
+        from engine.scheduling import start_due_periods
+
+        fired.started, errors = start_due_periods(now)
+        fired.errors.extend(errors)
+    return fired
+
+
+def _due_timer_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _fire_timer(timer_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        timer = _claim(Timer.objects.filter(pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True))
+        if timer is None:
+            return False
+        instance = _lock_instance(timer.instance_id)
+        timer.refresh_from_db()
+        if not timer.pending or not instance.running:
+            return False
+        model = model_for(instance.process)
+        runner = Runner.load(model, instance.state)
+        timer.fired_at = now
+        timer.save(update_fields=["fired_at"])
+        assignment = timer.assignment
+        kind = (timer.properties or {}).get("notify")
+        _history(
+            instance,
+            HistoryEvent.REMINDER if kind == "reminder" else HistoryEvent.TIMER,
+            assignment=assignment,
+            key=timer.key,
+            at=now,
+            data={"timer": timer.key},
+        )
+        if kind == "reminder" and assignment is not None and assignment.is_open:
+            notify(
+                assignment.assignee,
+                Kind.REMINDER,
+                _("Напоминание: задание «%(title)s» ждёт выполнения, срок %(due)s")
+                % {"title": assignment.title, "due": _local(assignment.due_at)},
+                url=assignment_url(assignment),
+                assignment=assignment,
+                instance=instance,
+            )
+        step = _Step(instance=instance, model=model, runner=runner, actor=None, now=now)
+        step.advance()
+        step.save()
+        return True
+
+
+def _due_deadline_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        Assignment.objects.filter(status=AssignmentStatus.OPEN, overdue_notified_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _fire_deadline(assignment_id: int, now: datetime) -> bool:
+    """The common deadline rule: one overdue notice to the assignee and one to their manager."""
+    with transaction.atomic():
+        claimed = Assignment.objects.filter(
+            pk=assignment_id, status=AssignmentStatus.OPEN, overdue_notified_at__isnull=True, due_at__lte=now
+        ).update(overdue_notified_at=now)
+        if claimed != 1:
+            return False
+        assignment = Assignment.objects.select_related("assignee__user", "instance").get(pk=assignment_id)
+        instance = assignment.instance
+        url = assignment_url(assignment)
+        text = _("Просрочено задание «%(title)s» (срок был %(due)s)") % {
+            "title": assignment.title,
+            "due": _local(assignment.due_at),
+        }
+        notify(assignment.assignee, Kind.OVERDUE, text, url=url, assignment=assignment, instance=instance)
+        manager = directory.line_manager(assignment.assignee)
+        if manager is not None:
+            notify(
+                manager,
+                Kind.OVERDUE,
+                _("Просрочено задание «%(title)s» сотрудника %(name)s (срок был %(due)s)")
+                % {"title": assignment.title, "name": assignment.assignee.full_name, "due": _local(assignment.due_at)},
+                url=url,
+                assignment=assignment,
+                instance=instance,
+            )
+        _history(
+            instance,
+            HistoryEvent.OVERDUE,
+            assignment=assignment,
+            key=assignment.key,
+            at=now,
+            data={"due_at": assignment.due_at.isoformat()},
+        )
+        return True
+
+
+# --------------------------------------------------------------------------- the step
+
+
+@dataclass
+class _Step:
+    """One advance of one locked instance: runs the engine, then writes what changed."""
+
+    instance: Instance
+    model: ProcessModel
+    runner: Runner
+    actor: Employee | None
+    now: datetime
+
+    def advance(self) -> None:
+        with clock.frozen(self.now):  # every time Spiff computes in this step is the step's instant
+            self.runner.advance(call_service=self._call_service)
+        if self.runner.finished and self.instance.running:
+            self.finish(self.runner.outcome or Outcome.COMPLETED)
+        else:
+            self.sync()
+
+    def _call_service(self, topic: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+        hook = SERVICE_HOOKS[topic]
+        context = ServiceContext(instance=self.instance, variables=variables, topic=topic)
+        result = hook(context)
+        _history(self.instance, HistoryEvent.SERVICE, key=topic, at=self.now, data=_jsonable(result or {}))
+        return result
+
+    def sync(self) -> None:
+        """Make the rows match the workflow: new assignments and timers, vanished ones cancelled."""
+        from tasks.models import Task, TaskStatus
+
+        ready = self.runner.ready_user_tasks()
+        ready_ids = {t.id for t in ready}
+        open_rows = {a.task_id: a for a in self.instance.assignments.filter(status=AssignmentStatus.OPEN)}
+        waiting_tasks = set(
+            Task.objects.filter(instance=self.instance, status=TaskStatus.OPEN).values_list(
+                "process_task_id", flat=True
+            )
+        )
+        for task_id, assignment in open_rows.items():
+            if task_id not in ready_ids:
+                assignment.status = AssignmentStatus.CANCELLED
+                assignment.completed_at = self.now
+                assignment.save(update_fields=["status", "completed_at"])
+                _history(self.instance, HistoryEvent.CANCELLED, assignment=assignment, key=assignment.key, at=self.now)
+        variables = self.runner.variables
+        for ready_task in ready:
+            if ready_task.id in open_rows or ready_task.id in waiting_tasks:
+                continue
+            if Assignment.objects.filter(instance=self.instance, task_id=ready_task.id).exists():
+                continue  # completed in this very step (the runner shows it until advanced)
+            self._open(ready_task, variables)
+        self._sync_timers()
+
+    def _open(self, ready_task: Any, variables: dict[str, Any]) -> None:
+        task = self.model.user_tasks[ready_task.key]
+        assignee = self._resolve_assignee(task, variables)
+        title = _render_title(task.title, variables) or task.key
+        due_at = None
+        if task.due:
+            due_at = workcal.add_duration(self.now, task.due, working_days=task.due_calendar == "working")
+        if task.kind == "task":
+            from tasks.services import create_process_task
+
+            create_process_task(
+                instance=self.instance,
+                process_task_id=ready_task.id,
+                title=title,
+                description=task.properties.get("description", ""),
+                responsible=assignee,
+                deadline=due_at,
+                now=self.now,
+            )
+            _history(
+                self.instance,
+                HistoryEvent.ASSIGNED,
+                key=task.key,
+                at=self.now,
+                data={"assignee": assignee.username, "task": True, "title": title},
+            )
+            return
+        assignment = Assignment.objects.create(
+            instance=self.instance,
+            task_id=ready_task.id,
+            key=task.key,
+            title=title[:500],
+            assignee=assignee,
+            created_at=self.now,
+            due_at=due_at,
+        )
+        _history(
+            self.instance,
+            HistoryEvent.ASSIGNED,
+            assignment=assignment,
+            key=task.key,
+            at=self.now,
+            data={"assignee": assignee.username},
+        )
+        text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
+        if due_at:
+            text += _(", срок %(due)s") % {"due": _local(due_at)}
+        notify(
+            assignee, Kind.ASSIGNED, text, url=assignment_url(assignment), assignment=assignment, instance=self.instance
+        )
+
+    def _resolve_assignee(self, task: Any, variables: dict[str, Any]) -> Employee:
+        functions = _assignee_functions(self.instance)
+        try:
+            username = expressions.evaluate(task.assignee, variables, functions)
+        except expressions.ExpressionError as error:
+            raise EngineError(
+                _("Не удалось определить исполнителя шага «%(key)s»: %(error)s") % {"key": task.key, "error": error}
+            ) from None
+        employee = directory.employee_by_username(str(username)) if username else None
+        if employee is None:
+            raise EngineError(_("Не удалось определить исполнителя шага «%(key)s»") % {"key": task.key})
+        return employee
+
+    def _sync_timers(self) -> None:
+        waiting = {t.id: t for t in self.runner.waiting_timers()}
+        pending = {t.task_id: t for t in self.instance.timers.filter(fired_at__isnull=True, cancelled_at__isnull=True)}
+        for task_id, row in pending.items():
+            if task_id not in waiting:
+                row.cancelled_at = self.now
+                row.save(update_fields=["cancelled_at"])
+        for task_id, timer in waiting.items():
+            if task_id in pending or self.instance.timers.filter(task_id=task_id).exists():
+                continue
+            assignment = None
+            if timer.attached_to:
+                assignment = self.instance.assignments.filter(task_id=timer.attached_to).first()
+            Timer.objects.create(
+                instance=self.instance,
+                task_id=task_id,
+                key=timer.key,
+                assignment=assignment,
+                due_at=timer.fire_at,
+                properties=timer.properties or {},
+            )
+
+    def finish(self, outcome: str, data: dict[str, Any] | None = None) -> None:
+        from tasks.models import Task, TaskStatus
+
+        for assignment in self.instance.assignments.filter(status=AssignmentStatus.OPEN):
+            assignment.status = AssignmentStatus.CANCELLED
+            assignment.completed_at = self.now
+            assignment.save(update_fields=["status", "completed_at"])
+            _history(self.instance, HistoryEvent.CANCELLED, assignment=assignment, key=assignment.key, at=self.now)
+        Task.objects.filter(instance=self.instance, status=TaskStatus.OPEN).exclude(process_task_id="").update(
+            status=TaskStatus.DONE, completed_at=self.now
+        )
+        self.instance.timers.filter(fired_at__isnull=True, cancelled_at__isnull=True).update(cancelled_at=self.now)
+        self.instance.status = InstanceStatus.FINISHED
+        self.instance.outcome = outcome
+        self.instance.finished_at = self.now
+        event = HistoryEvent.STOPPED if outcome == Outcome.STOPPED else HistoryEvent.FINISHED
+        _history(self.instance, event, actor=self.actor, at=self.now, data={"outcome": outcome, **(data or {})})
+        if self.instance.started_by is not None:
+            label = Outcome(outcome).label if outcome in Outcome.values else outcome
+            notify(
+                self.instance.started_by,
+                Kind.PROCESS_FINISHED,
+                _("Процесс «%(title)s» завершён: %(outcome)s") % {"title": self.instance.title, "outcome": label},
+                url=instance_url(self.instance),
+                instance=self.instance,
+            )
+
+    def save(self) -> None:
+        self.instance.state = self.runner.dumps()
+        self.instance.variables = _jsonable(self.runner.variables)
+        self.instance.revision += 1
+        if self.instance.pk:
+            self.instance.save(
+                update_fields=["state", "variables", "revision", "status", "outcome", "finished_at", "title"]
+            )
+
+
+def _assignee_functions(instance: Instance) -> dict[str, Any]:
+    def role(code: str) -> str | None:
+        """The holder of a role with the fewest open assignments (ties: the longest-serving record)."""
+        from django.db.models import Count, Q
+
+        holder = (
+            directory.role_holders(str(code))
+            .annotate(open_count=Count("assignments", filter=Q(assignments__status=AssignmentStatus.OPEN)))
+            .order_by("open_count", "pk")
+            .first()
+        )
+        return holder.username if holder else None
+
+    def _active_or_manager(username: Any) -> str | None:
+        person = directory.employee_by_username(str(username), active_only=False) if username else None
+        if person is None:
+            return None
+        if person.is_active:
+            return person.username
+        manager = directory.line_manager(person)
+        return manager.username if manager else None
+
+    def manager_of(username: Any) -> str | None:
+        person = directory.employee_by_username(str(username), active_only=False) if username else None
+        manager = directory.line_manager(person) if person else None
+        return manager.username if manager else None
+
+    def employee(username: Any) -> str | None:
+        return _active_or_manager(username)
+
+    def performer(key: str) -> str | None:
+        done = (
+            instance.assignments.filter(key=str(key), status=AssignmentStatus.DONE)
+            .select_related("completed_by__user")
+            .order_by("-completed_at", "-pk")
+            .first()
+        )
+        if done is None or done.completed_by is None:
+            return None
+        return _active_or_manager(done.completed_by.username)
+
+    return {"role": role, "manager_of": manager_of, "employee": employee, "performer": performer}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lock_instance(instance_id: int) -> Instance:
+    try:
+        return (
+            Instance.objects.select_for_update(of=("self",))
+            .select_related("process", "started_by__user")
+            .get(pk=instance_id)
+        )
+    except Instance.DoesNotExist:
+        raise NotFound(_("Процесс не найден.")) from None
+
+
+def _lock_assignment(assignment_id: int) -> tuple[Assignment, Instance]:
+    instance_id = Assignment.objects.filter(pk=assignment_id).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        raise NotFound(_("Задание не найдено."))
+    instance = _lock_instance(instance_id)
+    assignment = Assignment.objects.select_related("assignee__user").get(pk=assignment_id)
+    return assignment, instance
+
+
+def _claim(queryset: Any) -> Any:
+    """Lock one row, skipping rows another worker holds (PostgreSQL); SQLite serialises writers."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True).first()
+    return queryset.first()
+
+
+def _history(
+    instance: Instance,
+    event: str,
+    *,
+    actor: Employee | None = None,
+    assignment: Assignment | None = None,
+    key: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> History:
+    return History.objects.create(
+        instance=instance,
+        event=event,
+        actor=actor,
+        assignment=assignment,
+        key=key,
+        data=_jsonable(data or {}),
+        at=at or clock.now(),
+    )
+
+
+def _render_title(template: str, variables: dict[str, Any]) -> str:
+    try:
+        return expressions.render(template, variables)
+    except expressions.ExpressionError:
+        return template
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def assignment_url(assignment: Assignment) -> str:
+    return f"/assignments/{assignment.pk}/"
+
+
+def instance_url(instance: Instance) -> str:
+    return f"/instances/{instance.pk}/"

@@ -1,0 +1,16 @@
+"""Deactivating an employee hands their open work to their line manager (same transaction)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from org.directory import employee_deactivated
+
+
+@receiver(employee_deactivated)
+def _reassign(sender: Any, employee: Any, by: Any = None, **kwargs: Any) -> None:
+    from engine.services import reassign_open_work
+
+    reassign_open_work(employee, by=by)

@@ -1,0 +1,69 @@
+"""Small test processes for the engine's Django layer, deployed the production way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.definitions import deploy
+from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process
+
+SENT_FORM = """
+<camunda:formField id="sent" label="Отправлено" type="enum">
+  <camunda:value id="yes" name="Да"/><camunda:value id="no" name="Нет"/>
+  <camunda:validation><camunda:constraint name="required"/></camunda:validation>
+</camunda:formField>
+<camunda:formField id="comment" label="Комментарий" type="textarea">
+  <camunda:validation><camunda:constraint name="required_if" config="sent == 'no'"/></camunda:validation>
+</camunda:formField>"""
+
+
+def approval_process(key: str = "t_approval", **properties: str) -> Process:
+    p = Process(key, "Тестовое согласование", properties={"start_roles": "*", **properties})
+    p.start().user("attach", "Прикрепить документ на {quarter}", "role('sales_head')", due="P3D")
+    p.user(
+        "approve_doc", "Согласовать документ", "role('director')", form=DECISION_FORM, due="P2D", due_calendar="working"
+    )
+    p.gateway("gw").user("revise", "Доработать документ", "performer('attach')").end("done", outcome="approved")
+    p.chain("start", "attach", "approve_doc", "gw")
+    p.flow("gw", "done", "decision == 'approve'").flow("gw", "revise", "decision == 'reject'")
+    p.flow("revise", "approve_doc")
+    return p
+
+
+def parallel_process() -> Process:
+    p = Process("t_parallel", "Параллельные шаги", properties={"start_roles": "*"})
+    p.start().gateway("split", "parallel")
+    p.user("left", "Левая ветка", "role('sales_admin')", form="")
+    p.user("right", "Правая ветка", "role('accountant')", form="")
+    p.gateway("join", "parallel").user("final", "Итог", "role('director')", form="").end("end", outcome="completed")
+    p.chain("start", "split", "left", "join", "final", "end")
+    p.chain("split", "right", "join")
+    return p
+
+
+def reminder_process() -> Process:
+    p = Process("t_reminder", "Напоминание", properties={"start_roles": "*"})
+    p.start().user("send", "Отправить документы", "role('sales_admin')", form=SENT_FORM, due="P5D")
+    p.boundary_timer("remind", "send", "P4D", notify="reminder").end("reminded")
+    p.end("end", outcome="completed")
+    p.chain("start", "send", "end").chain("remind", "reminded")
+    return p
+
+
+def task_step_process() -> Process:
+    p = Process("t_task_step", "Шаг-задача", properties={"start_roles": "*"})
+    p.start().user("sign", "Подпишите соглашения", "role('director')", form="", kind="task", due="P3D")
+    p.end("end", outcome="completed").chain("start", "sign", "end")
+    return p
+
+
+def deploy_test_processes() -> dict[str, Any]:
+    """Deploys the engine's test processes; returns their versions by key."""
+    result = {}
+    for process in (approval_process(), parallel_process(), reminder_process(), task_step_process()):
+        version, _created = deploy(process.xml(), filename=f"{process.key}.bpmn")
+        result[process.key] = version
+    return result
+
+
+__all__ = ["DOCUMENT_FORM", "approval_process", "parallel_process", "reminder_process", "task_step_process"]

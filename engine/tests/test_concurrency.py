@@ -1,0 +1,74 @@
+"""Concurrency on PostgreSQL: parallel branches completed at the same moment, timers fired by two
+workers at once. (SQLite serialises writers with IMMEDIATE transactions; these need real row locks.)"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+
+from engine import services
+from engine.models import Assignment, History, Instance, Timer
+from engine.tests.flows import deploy_test_processes
+from notify.models import Notification
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+
+def run_together(*calls):
+    """Run the calls in threads released at the same instant; re-raise the first error."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+
+
+def test_two_people_complete_parallel_branches_at_once_50_times(demo):
+    deploy_test_processes()
+    admin_user, accountant_user = demo["sales_admin"].user, demo["accountant"].user
+    for _ in range(50):
+        instance = services.start("t_parallel", by=demo["manager1"].user)
+        left = Assignment.objects.get(instance=instance, key="left")
+        right = Assignment.objects.get(instance=instance, key="right")
+        run_together(
+            lambda left=left: services.complete(left.pk, by=admin_user, data={}),
+            lambda right=right: services.complete(right.pk, by=accountant_user, data={}),
+        )
+        final = Assignment.objects.filter(instance=instance, key="final", status="open")
+        assert final.count() == 1, "a branch was lost"
+    assert Instance.objects.filter(process_key="t_parallel").count() == 50
+
+
+def test_two_workers_fire_1000_timers_each_once(demo, time_machine):
+    deploy_test_processes()
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    for _ in range(1000):
+        services.start("t_reminder", by=demo["manager1"].user)
+    due = Timer.objects.order_by("-due_at").first().due_at + timedelta(minutes=1)
+    results = []
+    run_together(lambda: results.append(services.fire_due(due)), lambda: results.append(services.fire_due(due)))
+    assert sum(r.timers for r in results) == 1000
+    assert Timer.objects.filter(fired_at__isnull=False).count() == 1000
+    assert Notification.objects.filter(kind="reminder").count() == 1000
+    assert History.objects.filter(event="reminder").count() == 1000

@@ -1,0 +1,83 @@
+"""In-app notifications and the e-mail outbox.
+
+A notification is written in the same transaction as the step that caused it; its e-mail is an
+outbox row that the worker sends after the commit. A failed send is retried with backoff and never
+touches the in-app notification.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Employee
+
+
+class Kind(models.TextChoices):
+    ASSIGNED = "assigned", _("Новое задание")
+    REMINDER = "reminder", _("Напоминание")
+    OVERDUE = "overdue", _("Просрочено")
+    REASSIGNED = "reassigned", _("Задание переназначено")
+    PROCESS_STARTED = "process_started", _("Процесс запущен")
+    PROCESS_FINISHED = "process_finished", _("Процесс завершён")
+    TASK = "task", _("Новая задача")
+    COMPANY_CREATED = "company_created", _("Контрагент добавлен")
+
+
+#: Kinds that are also sent by e-mail.
+MAILED_KINDS = {Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.REASSIGNED}
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    text = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    assignment = models.ForeignKey(
+        "engine.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    instance = models.ForeignKey(
+        "engine.Instance", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    task = models.ForeignKey(
+        "tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+
+    class Meta:
+        verbose_name = _("уведомление")
+        verbose_name_plural = _("уведомления")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+class OutboxEmail(models.Model):
+    """One e-mail to send. Claimed by one worker at a time; sent once."""
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="email")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("письмо")
+        verbose_name_plural = _("исходящие письма")
+        indexes = [models.Index(fields=["sent_at", "gave_up_at", "next_attempt_at"], name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -1,0 +1,59 @@
+"""Sending the e-mail outbox. Safe to run from several workers at once.
+
+A row is claimed by a conditional UPDATE that moves its ``next_attempt_at`` forward by a lease; only
+the worker whose UPDATE matched sends it. The SMTP conversation happens outside any transaction, so
+a slow mail server never holds a database lock. A failure is recorded and retried with exponential
+backoff; the in-app notification is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMessage
+from django.db.models import F
+
+from engine import clock
+from notify.models import OutboxEmail
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most six hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def send_due(now: datetime | None = None, *, limit: int = 100) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed)."""
+    now = now or clock.now()
+    sent = failed = 0
+    candidates = list(
+        OutboxEmail.objects.filter(sent_at__isnull=True, gave_up_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    for pk, seen_next in candidates:
+        claimed = OutboxEmail.objects.filter(pk=pk, sent_at__isnull=True, next_attempt_at=seen_next).update(
+            next_attempt_at=now + LEASE, attempts=F("attempts") + 1
+        )
+        if claimed != 1:
+            continue  # another worker has it
+        email = OutboxEmail.objects.get(pk=pk)
+        try:
+            EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+        except Exception as error:
+            failed += 1
+            log.warning("e-mail %s to %s failed: %s", pk, email.to, error)
+            changes = {"last_error": str(error)[:2000], "next_attempt_at": now + backoff(email.attempts)}
+            if email.attempts >= MAX_ATTEMPTS:
+                changes["gave_up_at"] = now
+            OutboxEmail.objects.filter(pk=pk).update(**changes)
+        else:
+            sent += 1
+            OutboxEmail.objects.filter(pk=pk).update(sent_at=now, last_error="")
+    return sent, failed
