@@ -626,6 +626,23 @@ def load_process(xml: bytes, *, filename: str = "") -> ProcessModel:
             chk.add(other.get("id"), _("Элемент %(tag)s не поддерживается") % {"tag": _local(other.tag)})
     props = _properties(proc)
     _check_process_properties(pid, props, chk)
+    # SpiffWorkflow finds BPMN elements by id anywhere in the file: an enum option <camunda:value
+    # id="approve"> would shadow a task with the same id. Form field ids may repeat across tasks.
+    bpmn_ids: list[str] = []
+    other_ids: set[str] = set()
+    for el in root.iter():
+        eid = el.get("id") if isinstance(el.tag, str) else None
+        if eid is None:
+            continue
+        if el.tag.startswith(f"{{{BPMN_NS}}}"):
+            bpmn_ids.append(eid)
+        else:
+            other_ids.add(eid)
+    seen_ids: set[str] = set()
+    for eid in bpmn_ids:
+        if eid in seen_ids or eid in other_ids:
+            chk.add(eid, _("Идентификатор «%(id)s» используется в файле дважды") % {"id": eid})
+        seen_ids.add(eid)
 
     user_task_ids = {el.get("id") for el in proc.iter(f"{{{BPMN_NS}}}userTask")}
     model: dict[str, Any] = {"elements": {}, "user_tasks": {}, "service_topics": set(), "timers": {},

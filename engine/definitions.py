@@ -37,7 +37,8 @@ def model_for(version: ProcessVersion) -> ProcessModel:
     key = (version.pk, version.checksum)
     model = _cache.get(key)
     if model is None:
-        model = bpmn.load_process(version.xml.encode(), filename=version.filename)
+        xml = version.xml  # deferred in the hot path: read only on a cache miss
+        model = bpmn.load_process(xml.encode(), filename=version.filename)
         with _cache_lock:
             _cache[key] = model
     return model

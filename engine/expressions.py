@@ -17,6 +17,7 @@ comprehension fail fast with :class:`ExpressionError` instead of eating the work
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 import operator as op
@@ -187,9 +188,26 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
 #: (``str.format`` can walk attributes: ``'{0.__class__}'.format(x)``).
 _ALLOWED_ATTRS: dict[Any, set[str]] = {
     str: {
-        "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split", "replace",
-        "isdigit", "isalpha", "isalnum", "title", "capitalize", "count", "find", "join",
-        "removeprefix", "removesuffix", "casefold",
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "startswith",
+        "endswith",
+        "split",
+        "replace",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "title",
+        "capitalize",
+        "count",
+        "find",
+        "join",
+        "removeprefix",
+        "removesuffix",
+        "casefold",
     },
     dict: {"get", "keys", "values", "items"},
     list: {"count", "index"},
@@ -202,16 +220,59 @@ _ALLOWED_ATTRS: dict[Any, set[str]] = {
 _ALL_METHOD_NAMES = frozenset().union(*_ALLOWED_ATTRS.values())
 
 _ALLOWED_NODES: tuple[type, ...] = (
-    ast.Expression, ast.Expr, ast.Module,
-    ast.BoolOp, ast.And, ast.Or,
-    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
-    ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor,
-    ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Invert,
-    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
-    ast.IfExp, ast.Call, ast.keyword, ast.Name, ast.Load, ast.Store, ast.Constant,
-    ast.Attribute, ast.Subscript, ast.Slice,
-    ast.List, ast.Tuple, ast.Dict, ast.Set,
-    ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.comprehension,
+    ast.Expression,
+    ast.Expr,
+    ast.Module,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.LShift,
+    ast.RShift,
+    ast.BitOr,
+    ast.BitAnd,
+    ast.BitXor,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.Invert,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.Constant,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.GeneratorExp,
+    ast.DictComp,
+    ast.comprehension,
 )
 
 
@@ -267,15 +328,11 @@ def _validate_tree(
                 raise ExpressionError(_("Неизвестная переменная «%(name)s»") % {"name": node.id}, expr)
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_") or node.attr not in _ALL_METHOD_NAMES:
-                raise ExpressionError(
-                    _("Обращение к атрибуту «%(attr)s» запрещено") % {"attr": node.attr}, expr
-                )
+                raise ExpressionError(_("Обращение к атрибуту «%(attr)s» запрещено") % {"attr": node.attr}, expr)
         elif isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
                 if node.func.id not in functions:
-                    raise ExpressionError(
-                        _("Неизвестная функция «%(name)s»") % {"name": node.func.id}, expr
-                    )
+                    raise ExpressionError(_("Неизвестная функция «%(name)s»") % {"name": node.func.id}, expr)
             elif not isinstance(node.func, ast.Attribute):
                 raise ExpressionError(_("Недопустимый вызов"), expr)
             if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -352,6 +409,16 @@ def _run(tree: ast.AST, expr: str, names: Any, functions: dict[str, Callable[...
         ) from None
 
 
+@functools.lru_cache(maxsize=4096)
+def _checked_tree(expr: str, function_names: frozenset[str]) -> ast.AST:
+    """Parse and whitelist-check once per (expression, function set): a process evaluates the same
+    few expressions at every step. The tree is never mutated by evaluation, so sharing it is safe;
+    a refusal is not cached (lru_cache does not cache exceptions)."""
+    tree = _parse(expr)
+    _validate_tree(tree, expr, function_names, None)
+    return tree
+
+
 class _LenientNames(dict):
     """Names mapping where a missing variable reads as None (forms, titles)."""
 
@@ -375,8 +442,7 @@ def evaluate(
     wrong, including the expression's own errors such as a division by zero.
     """
     all_functions = _all_functions(functions)
-    tree = _parse(expr)
-    _validate_tree(tree, expr, all_functions, None)
+    tree = _checked_tree(expr, frozenset(all_functions))
     scope: dict[str, Any] = _LenientNames(names) if missing_as_none else dict(names)
     return _run(tree, expr, scope, all_functions)
 
@@ -503,14 +569,8 @@ def _parse_assignments(script: str) -> list[tuple[str, str, ast.AST]]:
                 _("Строка %(n)s: ожидается присваивание «имя = выражение»") % {"n": lineno}, line
             ) from None
         stmt = module.body[0] if len(module.body) == 1 else None
-        if (
-            not isinstance(stmt, ast.Assign)
-            or len(stmt.targets) != 1
-            or not isinstance(stmt.targets[0], ast.Name)
-        ):
-            raise ExpressionError(
-                _("Строка %(n)s: ожидается присваивание «имя = выражение»") % {"n": lineno}, line
-            )
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            raise ExpressionError(_("Строка %(n)s: ожидается присваивание «имя = выражение»") % {"n": lineno}, line)
         name = stmt.targets[0].id
         if name.startswith("_"):
             raise ExpressionError(_("Имена, начинающиеся с «_», запрещены"), line)

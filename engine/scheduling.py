@@ -24,17 +24,21 @@ def spec_of(row: Schedule) -> cron.Schedule:
     return cron.Schedule(cron=row.cron, tz=row.tz, first_working_day=row.first_working_day)
 
 
+def quarter_for(which: str, moment: datetime, tz: str = "Europe/Moscow") -> str:
+    """The quarter a process runs for, by the file's ``schedule_quarter`` property: ``next`` (trade
+    conditions are agreed for the coming quarter), ``previous`` (bonuses are paid for the quarter
+    just ended) or ``current``."""
+    local = moment.astimezone(cron.ZoneInfo(tz)).date()
+    return {"next": cron.next_quarter, "previous": cron.previous_quarter}.get(which, cron.quarter_of)(local)
+
+
 def variables_for(row: Schedule, occurrence: cron.Occurrence) -> dict[str, str]:
-    """The start variables of a scheduled period, from the file's ``schedule_quarter`` property:
-    ``next`` (trade conditions are agreed for the coming quarter), ``previous`` (bonuses are paid for
-    the quarter just ended) or ``current``."""
+    """The start variables of a scheduled period (its quarter, for quarterly processes)."""
     version = row.definition.current
     which = (version.properties or {}).get("schedule_quarter") if version else None
     if not which:
         return {}
-    local = occurrence.nominal.astimezone(cron.ZoneInfo(row.tz)).date()
-    quarter = {"next": cron.next_quarter, "previous": cron.previous_quarter}.get(which, cron.quarter_of)(local)
-    return {"quarter": quarter}
+    return {"quarter": quarter_for(which, occurrence.nominal, row.tz)}
 
 
 def start_due_periods(now: datetime) -> tuple[int, list[str]]:

@@ -13,7 +13,10 @@ API call these functions and nothing else.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,6 +97,11 @@ def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, 
     variables = dict(variables or {})
     unique_by = model.properties.get("unique_by")
     unique_value = None
+    if unique_by == "quarter" and not variables.get("quarter") and model.properties.get("schedule_quarter"):
+        # A manual start without a quarter runs for the quarter the schedule would pick today.
+        from engine.scheduling import quarter_for
+
+        variables["quarter"] = quarter_for(model.properties["schedule_quarter"], clock.now())
     if unique_by:
         unique_value = str(variables.get(unique_by) or "")
         checker = _UNIQUE_CHECKS.get(unique_by)
@@ -167,7 +175,7 @@ def complete(assignment_id: int, *, by: Any, data: dict[str, Any], confirm_warni
     """
     actor = access.employee_of(by)
     refused: InvalidInput | None = None
-    with transaction.atomic():
+    with transaction.atomic(), _batched_history():
         assignment, instance = _lock_assignment(assignment_id)
         if not access.may_complete(by, assignment):
             raise NotAllowed(_("Это задание назначено другому сотруднику."))
@@ -535,30 +543,29 @@ class _Step:
 
     def sync(self) -> None:
         """Make the rows match the workflow: new assignments and timers, vanished ones cancelled."""
-        from tasks.models import Task, TaskStatus
-
         ready = self.runner.ready_user_tasks()
         ready_ids = {t.id for t in ready}
-        open_rows = {a.task_id: a for a in self.instance.assignments.filter(status=AssignmentStatus.OPEN)}
-        waiting_tasks = set(
-            Task.objects.filter(instance=self.instance, status=TaskStatus.OPEN).values_list(
-                "process_task_id", flat=True
-            )
-        )
-        for task_id, assignment in open_rows.items():
-            if task_id not in ready_ids:
-                assignment.status = AssignmentStatus.CANCELLED
-                assignment.completed_at = self.now
-                assignment.save(update_fields=["status", "completed_at"])
-                _history(self.instance, HistoryEvent.CANCELLED, assignment=assignment, key=assignment.key, at=self.now)
+        known: dict[str, str] = dict(self.instance.assignments.values_list("task_id", "status"))
+        for assignment in self.instance.assignments.filter(
+            status=AssignmentStatus.OPEN,
+            task_id__in=[t for t, st in known.items() if st == "open" and t not in ready_ids],
+        ):
+            assignment.status = AssignmentStatus.CANCELLED
+            assignment.completed_at = self.now
+            assignment.save(update_fields=["status", "completed_at"])
+            _history(self.instance, HistoryEvent.CANCELLED, assignment=assignment, key=assignment.key, at=self.now)
+        waiting_tasks: set[str] = set()
+        if any(task.kind == "task" for task in self.model.user_tasks.values()):
+            from tasks.models import Task
+
+            waiting_tasks = set(Task.objects.filter(instance=self.instance).values_list("process_task_id", flat=True))
         variables = self.runner.variables
         for ready_task in ready:
-            if ready_task.id in open_rows or ready_task.id in waiting_tasks:
-                continue
-            if Assignment.objects.filter(instance=self.instance, task_id=ready_task.id).exists():
-                continue  # completed in this very step (the runner shows it until advanced)
+            if ready_task.id in known or ready_task.id in waiting_tasks:
+                continue  # already open (or completed in this very step: the runner shows it until advanced)
             self._open(ready_task, variables)
-        self._sync_timers()
+        if self.model.timers:
+            self._sync_timers()
 
     def _open(self, ready_task: Any, variables: dict[str, Any]) -> None:
         task = self.model.user_tasks[ready_task.key]
@@ -612,14 +619,17 @@ class _Step:
         )
 
     def _resolve_assignee(self, task: Any, variables: dict[str, Any]) -> Employee:
-        functions = _assignee_functions(self.instance)
+        resolved: dict[str, Employee] = {}
+        functions = _assignee_functions(self.instance, resolved)
         try:
             username = expressions.evaluate(task.assignee, variables, functions)
         except expressions.ExpressionError as error:
             raise EngineError(
                 _("Не удалось определить исполнителя шага «%(key)s»: %(error)s") % {"key": task.key, "error": error}
             ) from None
-        employee = directory.employee_by_username(str(username)) if username else None
+        employee = resolved.get(str(username)) if username else None
+        if employee is None and username:
+            employee = directory.employee_by_username(str(username))
         if employee is None:
             raise EngineError(_("Не удалось определить исполнителя шага «%(key)s»") % {"key": task.key})
         return employee
@@ -683,32 +693,43 @@ class _Step:
             )
 
 
-def _assignee_functions(instance: Instance) -> dict[str, Any]:
+def _assignee_functions(instance: Instance, resolved: dict[str, Employee] | None = None) -> dict[str, Any]:
+    """The assignee functions of the BPMN dialect. They return usernames (expressions see only plain
+    values); the Employees they found are left in ``resolved`` so the caller need not look them up."""
+    resolved = {} if resolved is None else resolved
+
+    def found(employee: Employee | None) -> str | None:
+        if employee is None:
+            return None
+        resolved[employee.username] = employee
+        return employee.username
+
     def role(code: str) -> str | None:
         """The holder of a role with the fewest open assignments (ties: the longest-serving record)."""
         from django.db.models import Count, Q
 
+        holders = list(directory.role_holders(str(code))[:2])
+        if len(holders) < 2:
+            return found(holders[0] if holders else None)
         holder = (
             directory.role_holders(str(code))
             .annotate(open_count=Count("assignments", filter=Q(assignments__status=AssignmentStatus.OPEN)))
             .order_by("open_count", "pk")
             .first()
         )
-        return holder.username if holder else None
+        return found(holder)
 
     def _active_or_manager(username: Any) -> str | None:
         person = directory.employee_by_username(str(username), active_only=False) if username else None
         if person is None:
             return None
         if person.is_active:
-            return person.username
-        manager = directory.line_manager(person)
-        return manager.username if manager else None
+            return found(person)
+        return found(directory.line_manager(person))
 
     def manager_of(username: Any) -> str | None:
         person = directory.employee_by_username(str(username), active_only=False) if username else None
-        manager = directory.line_manager(person) if person else None
-        return manager.username if manager else None
+        return found(directory.line_manager(person) if person else None)
 
     def employee(username: Any) -> str | None:
         return _active_or_manager(username)
@@ -735,6 +756,7 @@ def _lock_instance(instance_id: int) -> Instance:
         return (
             Instance.objects.select_for_update(of=("self",))
             .select_related("process", "started_by__user")
+            .defer("process__xml")
             .get(pk=instance_id)
         )
     except Instance.DoesNotExist:
@@ -742,12 +764,17 @@ def _lock_instance(instance_id: int) -> Instance:
 
 
 def _lock_assignment(assignment_id: int) -> tuple[Assignment, Instance]:
-    instance_id = Assignment.objects.filter(pk=assignment_id).values_list("instance_id", flat=True).first()
-    if instance_id is None:
+    """Read the assignment and lock its instance (the unit of serialisation) in one query."""
+    assignment = (
+        Assignment.objects.select_for_update(of=("instance",))
+        .select_related("instance__process", "instance__started_by__user", "assignee__user")
+        .defer("instance__process__xml")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
         raise NotFound(_("Задание не найдено."))
-    instance = _lock_instance(instance_id)
-    assignment = Assignment.objects.select_related("assignee__user").get(pk=assignment_id)
-    return assignment, instance
+    return assignment, assignment.instance
 
 
 def _claim(queryset: Any) -> Any:
@@ -767,7 +794,7 @@ def _history(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> History:
-    return History.objects.create(
+    entry = History(
         instance=instance,
         event=event,
         actor=actor,
@@ -776,6 +803,31 @@ def _history(
         data=_jsonable(data or {}),
         at=at or clock.now(),
     )
+    batch = _history_batch.get()
+    if batch is None:
+        entry.save()
+    else:
+        batch.append(entry)
+    return entry
+
+
+_history_batch: contextvars.ContextVar[list[History] | None] = contextvars.ContextVar("history_batch", default=None)
+
+
+@contextlib.contextmanager
+def _batched_history() -> Iterator[None]:
+    """Collect the history entries of one step and insert them with one statement at its end.
+
+    Used inside the step's transaction: if the step fails, nothing was written, as before.
+    """
+    token = _history_batch.set([])
+    try:
+        yield
+        entries = _history_batch.get() or []
+        if entries:
+            History.objects.bulk_create(entries)
+    finally:
+        _history_batch.reset(token)
 
 
 def _render_title(template: str, variables: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from notify.models import MAILED_KINDS, Kind, Notification, OutboxEmail
+from notify.models import MAILED_KINDS, Notification, OutboxEmail
 from org.models import Employee
 
 
@@ -29,7 +29,7 @@ def notify(
     email = recipient.user.email
     if kind in MAILED_KINDS and email:
         with override(settings.LANGUAGE_CODE):
-            subject = f"{Kind(kind).label}: {text}"[:300]
+            subject = text if len(text) <= 300 else text[:299] + "…"
             link = settings.SITE_URL.rstrip("/") + url if url else settings.SITE_URL
             body = "\n".join(
                 [

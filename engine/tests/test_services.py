@@ -273,3 +273,26 @@ def test_running_instances_stay_on_their_version(processes, demo):
     assert old.process.version == 1 and new.process.version == 2
     services.complete(open_assignment(old, "attach").pk, by=demo["sales_head"].user, data={"document_url": URL})
     assert open_assignment(old, "approve_doc")
+
+
+def test_an_id_used_twice_is_refused_at_deploy(db):
+    from engine.bpmn import DeployError
+    from engine.definitions import deploy
+    from engine.tests.builder import DECISION_FORM, Process
+
+    p = Process("t_dup", "Повтор", properties={"start_roles": "*"})
+    p.start().user("approve", "Согласовать", "role('director')", form=DECISION_FORM).end("end")
+    p.chain("start", "approve", "end")
+    with pytest.raises(DeployError) as refused:
+        deploy(p.xml())
+    assert any(element == "approve" and "дважды" in reason for element, reason in refused.value.errors)
+
+
+def test_a_manual_start_without_a_quarter_takes_the_scheduled_one(demo, time_machine):
+    from engine.definitions import deploy
+    from engine.tests.flows import approval_process
+
+    deploy(approval_process("t_next_quarter", unique_by="quarter", schedule_quarter="next").xml())
+    time_machine.move_to("2026-12-15T06:00:00+00:00")
+    instance = services.start("t_next_quarter", by=demo["director"].user)
+    assert instance.unique_value == "2027-Q1" and instance.variables["quarter"] == "2027-Q1"
