@@ -67,7 +67,7 @@ def test_serve_answers_and_stops_on_sigterm(tmp_path):
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
     assert "Вход в Soglasie" in page
-    assert "http://127.0.0.1:%d" % port in output and "manager1" in output
+    assert f"http://127.0.0.1:{port}" in output and "manager1" in output
     assert len(child_pids) >= 2  # gunicorn and the worker
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(alive(pid) for pid in child_pids):
