@@ -1,0 +1,83 @@
+"""Scheduled starts and the sweep's robustness: once per period, no back-fill, a bad row skipped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from engine import services
+from engine.definitions import deploy
+from engine.models import Instance, Schedule, ScheduledStart, Timer
+from engine.tests.flows import approval_process
+from notify.models import Notification
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def deploy_quarterly(time_machine, when: str = "2026-11-01T00:00:00+03:00"):
+    time_machine.move_to(when)
+    process = approval_process(
+        "t_scheduled", unique_by="quarter", schedule="0 9 15 3,6,9,12 *", schedule_quarter="next"
+    )
+    version, _ = deploy(process.xml())
+    # Only this test's schedule runs (the customer's processes are deployed too).
+    Schedule.objects.exclude(definition__key="t_scheduled").update(enabled=False)
+    return version
+
+
+def test_a_schedule_starts_each_period_once_with_its_quarter(demo, time_machine):
+    deploy_quarterly(time_machine)
+    assert services.fire_due(at("2026-12-15T08:59:59+03:00")).started == 0
+    fired = services.fire_due(at("2026-12-15T09:00:00+03:00"))
+    assert fired.started == 1
+    instance = Instance.objects.get(process_key="t_scheduled")
+    assert instance.variables["quarter"] == "2027-Q1" and instance.started_by is None
+    assert instance.assignments.get().assignee == demo["sales_head"]
+    assert services.fire_due(at("2026-12-15T09:05:00+03:00")).started == 0
+    assert Instance.objects.filter(process_key="t_scheduled").count() == 1
+
+
+def test_missed_periods_start_once_when_the_worker_catches_up(demo, time_machine):
+    deploy_quarterly(time_machine)
+    fired = services.fire_due(at("2027-06-20T12:00:00+03:00"))  # nothing ran since November
+    assert fired.started == 3  # 15 Dec, 15 Mar, 15 Jun: each missed period once
+    quarters = sorted(Instance.objects.values_list("unique_value", flat=True))
+    assert quarters == ["2027-Q1", "2027-Q2", "2027-Q3"]
+    assert services.fire_due(at("2027-06-21T12:00:00+03:00")).started == 0
+
+
+def test_nothing_is_back_filled_from_before_the_schedule_was_deployed(demo, time_machine):
+    deploy_quarterly(time_machine, when="2026-12-16T00:00:00+03:00")  # the day after a start instant
+    assert services.fire_due(at("2027-03-01T00:00:00+03:00")).started == 0
+    assert services.fire_due(at("2027-03-15T09:00:00+03:00")).started == 1
+
+
+def test_a_period_started_by_hand_is_not_started_again(demo, time_machine):
+    deploy_quarterly(time_machine)
+    services.start("t_scheduled", by=demo["director"].user, variables={"quarter": "2027-Q1"})
+    assert services.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
+    assert ScheduledStart.objects.get().error  # recorded why
+    assert Instance.objects.filter(process_key="t_scheduled").count() == 1
+
+
+def test_a_disabled_schedule_starts_nothing(demo, time_machine):
+    version = deploy_quarterly(time_machine)
+    schedule = version.definition.schedule
+    schedule.enabled = False
+    schedule.save()
+    assert services.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
+
+
+def test_one_bad_timer_does_not_stop_the_sweep(processes, demo, time_machine):
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    Schedule.objects.update(enabled=False)
+    broken = services.start("t_reminder", by=demo["manager1"].user)
+    healthy = services.start("t_reminder", by=demo["manager1"].user)
+    Instance.objects.filter(pk=broken.pk).update(state='{"not": "a workflow"}')
+    fired = services.fire_due(at("2026-11-06T07:00:01+00:00"))
+    assert fired.timers == 1 and len(fired.errors) == 1
+    assert Timer.objects.get(instance=healthy).fired_at is not None
+    assert Timer.objects.get(instance=broken).fired_at is None  # left for a person to look at
+    assert Notification.objects.filter(kind="reminder").count() == 1
+    assert services.fire_due(at("2026-11-06T07:00:02+00:00") + timedelta(seconds=1)).timers == 0
