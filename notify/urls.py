@@ -1,5 +1,12 @@
-"""Pages of the notify app."""
+"""Pages of the notify app: the notification list and marking notifications read."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notify import views
+
+urlpatterns = [
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", views.mark_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", views.open_notification, name="notification_open"),
+    path("notifications/read-all/", views.mark_all_read, name="notifications_read_all"),
+]

@@ -24,7 +24,9 @@ class LogoutView(auth_views.LogoutView):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: who I am and where my work is."""
+    """The feed («Лента»): my open work first, what I may start, and what happened lately."""
+    from engine.views import feed_context
+
     employee = getattr(request.user, "employee", None)
     manager = directory.line_manager(employee) if employee else None
-    return render(request, "org/home.html", {"employee": employee, "manager": manager})
+    return render(request, "org/home.html", {"employee": employee, "manager": manager, **feed_context(request)})

@@ -1,0 +1,81 @@
+"""The notification list behind the bell: my notifications, newest first, marked read one by one or all.
+
+A person only ever sees and marks their own notifications; someone else's id answers 404, so ids
+reveal nothing. Marking read never touches the e-mail outbox.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from engine import access
+from notify.models import Notification
+
+PAGE_SIZE = 50
+
+
+def _mine(request: HttpRequest) -> QuerySet[Notification]:
+    me = access.employee_of(request.user)
+    if me is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=me)
+
+
+def _get(request: HttpRequest, pk: int) -> Notification:
+    notification = _mine(request).filter(pk=pk).first()
+    if notification is None:
+        raise Http404(_("Уведомление не найдено."))
+    return notification
+
+
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """My notifications; ``?unread=1`` shows only the unread ones."""
+    qs = _mine(request)
+    unread_only = request.GET.get("unread") in ("1", "true")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notify/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@require_POST
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read; with htmx the row is redrawn in place."""
+    notification = _get(request, pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    if request.htmx:
+        response = render(request, "notify/_notification.html", {"n": notification})
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect("notifications")
+
+
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = _mine(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, _("Отмечено прочитанными: %(n)s.") % {"n": count})
+    return redirect("notifications")
+
+
+@require_GET
+def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link and mark it read on the way (only links within the site)."""
+    notification = _get(request, pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    url = notification.url
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return redirect(url)
+    return redirect("notifications")
