@@ -23,6 +23,17 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
+def unbreakable(subject: str) -> str:
+    """The subject with no-break spaces, so that header folding cannot lose them.
+
+    CPython's e-mail folder (python/cpython#92081) splits a long non-ASCII subject into RFC 2047
+    encoded words at its spaces and leaves each space *between* the words, where the RFC tells mail
+    readers to drop it: «ждёт выполнения» arrives as «ждётвыполнения». With no ASCII spaces the
+    folder splits inside the text instead, which decoders join back exactly.
+    """
+    return subject.replace(" ", "\u00a0")
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes, at most six hours."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
@@ -45,7 +56,7 @@ def send_due(now: datetime | None = None, *, limit: int = 100) -> tuple[int, int
             continue  # another worker has it
         email = OutboxEmail.objects.get(pk=pk)
         try:
-            EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+            EmailMessage(subject=unbreakable(email.subject), body=email.body, to=[email.to]).send()
         except Exception as error:
             failed += 1
             log.warning("e-mail %s to %s failed: %s", pk, email.to, error)

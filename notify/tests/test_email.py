@@ -4,6 +4,7 @@ touches the in-app notification."""
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -21,8 +22,10 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.raw: list[bytes] = []
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -68,7 +71,7 @@ def test_an_assignment_mail_is_sent_once_in_russian_with_its_link(processes, dem
     mail = smtp.messages[0]
     assert mail["To"] == "sales_head@axioma.example"
     email = OutboxEmail.objects.get()
-    assert mail["Subject"] == email.subject and "задание" in mail["Subject"].lower()
+    assert mail["Subject"].replace("\u00a0", " ") == email.subject and "задание" in email.subject.lower()
     body = _body(mail)
     assert "Здравствуйте, Морозов Дмитрий Алексеевич!" in body
     assert f"https://soglasie.example/assignments/{attach.pk}/" in body
@@ -127,3 +130,20 @@ def test_reminder_overdue_and_reassigned_mails(processes, demo, smtp):
         body = _body(message)
         assert body.startswith("Здравствуйте, ") and f"https://soglasie.example/assignments/{send.pk}/" in body
     assert send_due(start + timedelta(days=7)) == (0, 0)
+
+
+def test_a_long_russian_subject_keeps_its_spaces_in_any_mail_reader(processes, demo, smtp, time_machine):
+    """RFC 2047 readers drop whitespace between encoded words; the subject must survive that."""
+    from email.header import decode_header, make_header
+
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    instance = services.start("t_reminder", by=demo["manager1"].user)
+    send = instance.assignments.get()
+    services.fire_due(send.created_at + timedelta(days=4))
+    send_due(send.created_at + timedelta(days=4))
+    raw = next(r for r in smtp.raw if "Напоминание" in str(message_from_bytes(r, policy=policy.default)["Subject"]))
+    # The Subject header as it travelled, unfolded, decoded the strict RFC 2047 way.
+    folded = raw.split(b"\r\n\r\n")[0].decode("ascii").split("\r\nSubject: ")[1]
+    header = re.split(r"\r\n(?![ \t])", folded)[0]
+    decoded = str(make_header(decode_header(header))).replace("\u00a0", " ")
+    assert "ждёт выполнения" in decoded and "«Отправить документы»" in decoded
