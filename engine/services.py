@@ -112,8 +112,10 @@ def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, 
         elif not unique_value:
             raise InvalidInput({unique_by: [_("Обязательное поле")]})
     now = clock.now()
+    # Who started is the engine's fact, never the caller's: a start variable cannot claim it.
+    variables.pop("starter", None)
     if starter is not None:
-        variables.setdefault("starter", starter.username)
+        variables["starter"] = starter.username
     try:
         with transaction.atomic():
             runner = Runner.start(model, variables)
@@ -764,17 +766,24 @@ def _lock_instance(instance_id: int) -> Instance:
 
 
 def _lock_assignment(assignment_id: int) -> tuple[Assignment, Instance]:
-    """Read the assignment and lock its instance (the unit of serialisation) in one query."""
-    assignment = (
-        Assignment.objects.select_for_update(of=("instance",))
-        .select_related("instance__process", "instance__started_by__user", "assignee__user")
-        .defer("instance__process__xml")
-        .filter(pk=assignment_id)
+    """Lock the assignment's instance (the unit of serialisation), then read the assignment.
+
+    Two queries on purpose: PostgreSQL re-reads only the locked row after waiting for a lock, so an
+    assignment read in the same statement could be the stale, still-open version another request
+    has just completed. Read after the lock, it is the committed one.
+    """
+    instance = (
+        Instance.objects.select_for_update(of=("self",))
+        .select_related("process", "started_by__user")
+        .defer("process__xml")
+        .filter(assignments__pk=assignment_id)
         .first()
     )
-    if assignment is None:
+    if instance is None:
         raise NotFound(_("Задание не найдено."))
-    return assignment, assignment.instance
+    assignment = Assignment.objects.select_related("assignee__user").get(pk=assignment_id)
+    assignment.instance = instance
+    return assignment, instance
 
 
 def _claim(queryset: Any) -> Any:

@@ -72,3 +72,22 @@ def test_two_workers_fire_1000_timers_each_once(demo, time_machine):
     assert Timer.objects.filter(fired_at__isnull=False).count() == 1000
     assert Notification.objects.filter(kind="reminder").count() == 1000
     assert History.objects.filter(event="reminder").count() == 1000
+
+
+def test_the_same_completion_twice_at_once_completes_once(demo):
+    deploy_test_processes()
+    instance = services.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
+    attach = Assignment.objects.get(instance=instance, key="attach")
+    head = demo["sales_head"].user
+    outcomes: list[str] = []
+
+    def submit():
+        try:
+            services.complete(attach.pk, by=head, data={"document_url": "https://docs.example.com/a"})
+            outcomes.append("done")
+        except services.Conflict:
+            outcomes.append("conflict")
+
+    run_together(submit, submit)
+    assert sorted(outcomes) == ["conflict", "done"]
+    assert Assignment.objects.filter(instance=instance, key="approve_doc").count() == 1

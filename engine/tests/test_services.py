@@ -296,3 +296,10 @@ def test_a_manual_start_without_a_quarter_takes_the_scheduled_one(demo, time_mac
     time_machine.move_to("2026-12-15T06:00:00+00:00")
     instance = services.start("t_next_quarter", by=demo["director"].user)
     assert instance.unique_value == "2027-Q1" and instance.variables["quarter"] == "2027-Q1"
+
+
+def test_the_starter_variable_cannot_be_forged(processes, demo):
+    instance = services.start(
+        "t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1", "starter": "director"}
+    )
+    assert instance.variables["starter"] == "manager1"
