@@ -1,0 +1,190 @@
+"""Companies (контрагенты): the card of processes.md §2, its contacts and documents, and its history.
+
+A company comes into existence in one of two ways only: the `add_counterparty` process creates it
+on approval (`created_by_instance` is then that instance, and a one-to-one constraint makes a second
+creation for the same instance impossible), or an administrator enters it. Either way the card has
+passed `crm.validation.validate_card`, the one rule book, before it is saved.
+
+The field lengths are `crm.validation.MAX_LENGTHS`, so a card the validator accepts always fits.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.validation import KIND_CHOICES, LEGAL_FORM_CHOICES, MAX_LENGTHS
+from org.models import Employee
+
+
+def _len(field_id: str) -> int:
+    return MAX_LENGTHS[field_id]
+
+
+class Company(models.Model):
+    """A counterparty card. The field names are the card's field ids (`api.md`, `processes.md`)."""
+
+    name = models.CharField(_("название"), max_length=_len("name"))
+    created_on = models.DateField(_("дата создания"), default=timezone.localdate)
+    department = models.CharField(_("подразделение"), max_length=_len("department"), blank=True)
+    responsible = models.ForeignKey(
+        Employee,
+        verbose_name=_("ответственный"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="companies",
+    )
+    kind = models.CharField(_("тип контрагента"), max_length=20, choices=KIND_CHOICES)
+    legal_form = models.CharField(_("организационно-правовая форма"), max_length=20, choices=LEGAL_FORM_CHOICES)
+    country = models.CharField(_("страна"), max_length=_len("country"), default="Россия")
+    region = models.CharField(_("регион"), max_length=_len("region"), blank=True)
+    city = models.CharField(_("город"), max_length=_len("city"))
+    business_group = models.CharField(_("бизнес-группа"), max_length=_len("business_group"), blank=True)
+    short_name = models.CharField(_("краткое наименование"), max_length=_len("short_name"))
+    full_name = models.CharField(_("полное наименование"), max_length=_len("full_name"))
+    inn = models.CharField(_("ИНН"), max_length=_len("inn"), blank=True, db_index=True)
+    kpp = models.CharField(_("КПП"), max_length=_len("kpp"), blank=True)
+    ogrn = models.CharField(_("ОГРН"), max_length=_len("ogrn"), blank=True)
+    reg_number = models.CharField(_("регистрационный номер"), max_length=_len("reg_number"), blank=True)
+    legal_address = models.CharField(_("юридический адрес"), max_length=_len("legal_address"))
+    bank_bik = models.CharField(_("БИК"), max_length=_len("bank_bik"), blank=True)
+    bank_name = models.CharField(_("банк"), max_length=_len("bank_name"), blank=True)
+    bank_account = models.CharField(_("расчётный счёт"), max_length=_len("bank_account"), blank=True)
+    bank_corr_account = models.CharField(_("корреспондентский счёт"), max_length=_len("bank_corr_account"), blank=True)
+    responsible_manager = models.ForeignKey(
+        Employee,
+        verbose_name=_("руководитель"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("добавлен"), default=timezone.now)
+    created_by = models.ForeignKey(
+        Employee,
+        verbose_name=_("кто добавил"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Для карточки из процесса — тот, чьё согласование завершило процесс."),
+    )
+    created_by_instance = models.OneToOneField(
+        "engine.Instance",
+        verbose_name=_("создан процессом"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="company",
+    )
+    updated_at = models.DateTimeField(_("изменён"), default=timezone.now)
+    search_text = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("контрагент")
+        verbose_name_plural = _("контрагенты")
+        ordering = ["name", "pk"]
+        constraints = [
+            # The last line of the duplicate rule: two companies never share ИНН+КПП, even when two
+            # approvals race past the checks of the form.
+            models.UniqueConstraint(fields=["inn", "kpp"], condition=~Q(inn=""), name="crm_company_unique_inn_kpp"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # SQLite's LIKE folds only ASCII: a case-folded copy makes the search work for Cyrillic on
+        # every database with a plain `contains`.
+        self.search_text = " ".join(
+            part.casefold().replace("ё", "е")
+            for part in (self.name, self.short_name, self.full_name, self.inn, self.kpp, self.ogrn, self.reg_number)
+            if part
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"/companies/{self.pk}/"
+
+
+class Contact(models.Model):
+    """A contact person of a company (a row of the card's `contacts` list)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
+    order = models.PositiveIntegerField(_("порядок"), default=0)
+    name = models.CharField(_("ФИО"), max_length=_len("contacts.name"))
+    position = models.CharField(_("должность"), max_length=_len("contacts.position"), blank=True)
+    phone = models.CharField(_("телефон"), max_length=_len("contacts.phone"), blank=True)
+    email = models.CharField(_("e-mail"), max_length=_len("contacts.email"), blank=True)
+
+    class Meta:
+        verbose_name = _("контакт")
+        verbose_name_plural = _("контакты")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(models.Model):
+    """A link to a document of a company (a row of the card's `documents` list)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    order = models.PositiveIntegerField(_("порядок"), default=0)
+    title = models.CharField(_("название"), max_length=_len("documents.title"))
+    url = models.CharField(_("ссылка"), max_length=_len("documents.url"))
+
+    class Meta:
+        verbose_name = _("документ")
+        verbose_name_plural = _("документы")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", _("добавлен")
+    UPDATED = "updated", _("изменён")
+
+
+class CompanyChange(models.Model):
+    """Append-only history of a card: who changed which fields from what to what, and when.
+
+    `changes` is {field id: {"old": value, "new": value}}, values as the card stores them (contacts
+    and documents as lists of dicts), so the page can show exactly what moved.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        Employee, verbose_name=_("кто"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("действие"), max_length=20, choices=ChangeAction.choices)
+    instance = models.ForeignKey(
+        "engine.Instance",
+        verbose_name=_("процесс"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changes = models.JSONField(_("изменения"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("изменение карточки")
+        verbose_name_plural = _("история карточки")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("company history is append-only")
+        super().save(*args, **kwargs)

@@ -1,0 +1,405 @@
+"""Companies: the duplicate lookup behind every card check, creating a company exactly once, history.
+
+`check_card` is what the form validator of `add_counterparty`, the htmx field check of the card
+form, `POST /api/v1/companies/check` and the admin call: `crm.validation.validate_card` with the
+database's duplicate lookup plugged in. So the four can never disagree about a card.
+
+`create_company_for_instance` is the `create_company` step of the process. It runs inside the
+engine's step transaction, with the instance row locked; the one-to-one `created_by_instance`
+makes a second company for one instance impossible even if the step ran twice, and the unique
+ИНН+КПП constraint stops two racing approvals of the same counterparty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import ChangeAction, Company, CompanyChange, Contact, Document
+from crm.names import similar_names
+from crm.validation import (
+    CONTACT_FIELDS,
+    DOCUMENT_FIELDS,
+    FIELDS,
+    FOREIGN,
+    REASON_SAME_INN,
+    REASON_SAME_INN_RUNNING,
+    REASON_SIMILAR_NAME,
+    RUSSIA,
+    CardCheck,
+    DuplicatesHook,
+    validate_card,
+)
+from org import directory
+from org.models import Employee
+
+PROCESS_KEY = "add_counterparty"
+CARD_STEPS = ("fill_card", "revise_card")
+REASON_SAME_REG_NUMBER = "same_reg_number"
+"""An existing company of the same country has this registration number (foreign organisations)."""
+MAX_SIMILAR = 5
+"""At most this many similar names are shown: more would be noise, the first ones are the closest."""
+
+EMPLOYEE_FIELDS = ("responsible", "responsible_manager")
+SCALAR_FIELDS = tuple(f for f in FIELDS if f not in ("contacts", "documents"))
+
+
+# --------------------------------------------------------------------------- the card of a company
+
+
+def card_of(company: Company) -> dict[str, Any]:
+    """The company as a card: the field ids of processes.md §2, JSON values (as the API shows it)."""
+    card: dict[str, Any] = {}
+    for field_id in SCALAR_FIELDS:
+        if field_id in EMPLOYEE_FIELDS:
+            person = getattr(company, field_id)
+            card[field_id] = person.username if person else ""
+        elif field_id == "created_on":
+            card[field_id] = company.created_on.isoformat() if company.created_on else ""
+        else:
+            card[field_id] = getattr(company, field_id)
+    card["contacts"] = [{name: getattr(c, name) for name in CONTACT_FIELDS} for c in company.contacts.all()]
+    card["documents"] = [{name: getattr(d, name) for name in DOCUMENT_FIELDS} for d in company.documents.all()]
+    return card
+
+
+def _employee(username: Any) -> Employee | None:
+    return directory.employee_by_username(str(username), active_only=False) if username else None
+
+
+def _apply_card(company: Company, card: Mapping[str, Any]) -> None:
+    """Copy a cleaned card's scalar fields onto the model (not saved)."""
+    for field_id in SCALAR_FIELDS:
+        value = card.get(field_id)
+        if field_id in EMPLOYEE_FIELDS:
+            setattr(company, field_id, _employee(value))
+        elif field_id == "created_on":
+            company.created_on = dt.date.fromisoformat(value) if value else timezone.localdate()
+        else:
+            setattr(company, field_id, value or "")
+
+
+def _replace_rows(company: Company, card: Mapping[str, Any]) -> None:
+    company.contacts.all().delete()
+    company.documents.all().delete()
+    Contact.objects.bulk_create(
+        Contact(company=company, order=i, **{name: row.get(name) or "" for name in CONTACT_FIELDS})
+        for i, row in enumerate(card.get("contacts") or [])
+    )
+    Document.objects.bulk_create(
+        Document(company=company, order=i, **{name: row.get(name) or "" for name in DOCUMENT_FIELDS})
+        for i, row in enumerate(card.get("documents") or [])
+    )
+
+
+def diff_cards(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"old", "new"}} for every card field whose value differs."""
+    changes = {}
+    for field_id in FIELDS:
+        old, new = before.get(field_id), after.get(field_id)
+        if (old or None) != (new or None):
+            changes[field_id] = {"old": old, "new": new}
+    return changes
+
+
+def record_change(
+    company: Company,
+    *,
+    actor: Employee | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    instance: Any = None,
+) -> CompanyChange | None:
+    """Write one history row; None when nothing changed. `before` None means the card is new."""
+    if before is None:
+        changes = diff_cards({}, after)
+        action = ChangeAction.CREATED
+    else:
+        changes = diff_cards(before, after)
+        action = ChangeAction.UPDATED
+        if not changes:
+            return None
+    return CompanyChange.objects.create(
+        company=company, actor=actor, action=action, instance=instance, changes=changes, at=timezone.now()
+    )
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _same_kpp(a: str | None, b: str | None) -> bool:
+    """ИНН (with КПП where there is one): a missing КПП on either side does not tell them apart."""
+    return not a or not b or a == b
+
+
+def _company_entry(company: Company, reason: str) -> dict[str, Any]:
+    return {
+        "id": company.pk,
+        "name": company.name,
+        "inn": company.inn,
+        "kpp": company.kpp,
+        "reason": reason,
+        "url": company.get_absolute_url(),
+    }
+
+
+def company_duplicates(card: Mapping[str, Any], *, exclude_company: int | None = None) -> list[dict[str, Any]]:
+    """Existing companies with the card's ИНН (+КПП), or, for a foreign one, its registration number."""
+    found: list[dict[str, Any]] = []
+    inn = card.get("inn") or ""
+    kpp = card.get("kpp") or ""
+    companies = Company.objects.exclude(pk=exclude_company) if exclude_company else Company.objects.all()
+    if inn:
+        for company in companies.filter(inn=inn).order_by("pk"):
+            if _same_kpp(kpp, company.kpp):
+                found.append(_company_entry(company, REASON_SAME_INN))
+    reg_number = card.get("reg_number") or ""
+    if card.get("legal_form") == FOREIGN and reg_number:
+        for company in companies.filter(legal_form=FOREIGN, reg_number__iexact=reg_number).order_by("pk"):
+            same_country = (company.country or "").casefold() == (card.get("country") or "").casefold()
+            if same_country and company.pk not in {entry["id"] for entry in found}:
+                entry = _company_entry(company, REASON_SAME_REG_NUMBER)
+                entry["field"] = "reg_number"
+                entry["message"] = _(
+                    "Регистрационный номер %(number)s: такой контрагент из этой страны уже есть — «%(name)s»"
+                ) % {"number": reg_number, "name": company.name}
+                found.append(entry)
+    return found
+
+
+def running_duplicates(card: Mapping[str, Any], *, exclude_instance: int | None = None) -> list[dict[str, Any]]:
+    """Other running `add_counterparty` instances whose submitted card has this ИНН (+КПП).
+
+    Only instances whose card was submitted at least once count (`fill_card` done): variables given
+    at the start are not a checked card and must not block anyone.
+    """
+    from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus
+
+    inn = card.get("inn") or ""
+    if not inn:
+        return []
+    submitted = Assignment.objects.filter(key="fill_card", status=AssignmentStatus.DONE).values("instance")
+    instances = Instance.objects.filter(
+        process_key=PROCESS_KEY, status=InstanceStatus.RUNNING, pk__in=submitted, variables__inn=inn
+    ).select_related("started_by")
+    if exclude_instance:
+        instances = instances.exclude(pk=exclude_instance)
+    found = []
+    for instance in instances.order_by("pk"):
+        variables = instance.variables or {}
+        if not _same_kpp(card.get("kpp"), variables.get("kpp")):
+            continue
+        name = variables.get("name") or instance.title
+        who = instance.started_by.full_name if instance.started_by else ""
+        identifiers = _("ИНН %(inn)s") % {"inn": inn}
+        if variables.get("kpp"):
+            identifiers = _("ИНН %(inn)s и КПП %(kpp)s") % {"inn": inn, "kpp": variables["kpp"]}
+        found.append(
+            {
+                "id": instance.pk,
+                "instance": instance.pk,
+                "name": name,
+                "inn": inn,
+                "kpp": variables.get("kpp") or "",
+                "reason": REASON_SAME_INN_RUNNING,
+                "url": f"/instances/{instance.pk}/",
+                "message": _("%(ids)s: контрагент «%(name)s» уже добавляется в другом процессе (запустил %(who)s)")
+                % {"ids": identifiers, "name": name, "who": who or "—"},
+            }
+        )
+    return found
+
+
+def similar_companies(
+    card: Mapping[str, Any], *, exclude: Iterable[int] = (), exclude_company: int | None = None
+) -> list[dict[str, Any]]:
+    """Companies whose name (or short name) is like the card's, same legal form: a warning each."""
+    name = card.get("name") or ""
+    if not name:
+        return []
+    skip = set(exclude)
+    if exclude_company:
+        skip.add(exclude_company)
+    candidates: list[tuple[int, str, str | None]] = []
+    for pk, company_name, short_name, legal_form in Company.objects.values_list(
+        "pk", "name", "short_name", "legal_form"
+    ):
+        if pk in skip:
+            continue
+        candidates.append((pk, company_name, legal_form))
+        if short_name and short_name != company_name:
+            candidates.append((pk, short_name, legal_form))
+    keys: list[int] = []
+    for key in similar_names(name, card.get("legal_form") or None, candidates):
+        if key not in keys:
+            keys.append(key)
+    keys = keys[:MAX_SIMILAR]
+    by_pk = Company.objects.in_bulk(keys)
+    return [_company_entry(by_pk[key], REASON_SIMILAR_NAME) for key in keys if key in by_pk]
+
+
+def duplicates_hook(*, instance: int | None = None, company: int | None = None) -> DuplicatesHook:
+    """The `duplicates` callback of `validate_card` for a card of `instance` (or the edit of `company`).
+
+    The card's own instance (a revision) and the company being edited are not duplicates of it.
+    """
+
+    def lookup(card: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        exact = company_duplicates(card, exclude_company=company)
+        exact += running_duplicates(card, exclude_instance=instance)
+        exact_companies = [entry["id"] for entry in exact if entry["reason"] != REASON_SAME_INN_RUNNING]
+        similar = similar_companies(card, exclude=exact_companies, exclude_company=company)
+        return exact, similar
+
+    return lookup
+
+
+def check_card(data: Mapping[str, Any], *, instance: int | None = None, company: int | None = None) -> CardCheck:
+    """The card checked with the database's duplicates: the one check of form, process, API, admin."""
+    return validate_card(data, duplicates=duplicates_hook(instance=instance, company=company))
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def card_defaults(starter: Employee | None) -> dict[str, Any]:
+    """The pre-filled values of a new card: today, Russia, the starter as responsible, their
+    department and line manager (the `responsible_manager` who approves first)."""
+    defaults: dict[str, Any] = {"created_on": timezone.localdate().isoformat(), "country": RUSSIA}
+    if starter is not None:
+        defaults["responsible"] = starter.username
+        defaults.update(responsible_defaults(starter))
+    return defaults
+
+
+def responsible_defaults(responsible: Employee) -> dict[str, Any]:
+    """The department and line manager that follow from the responsible employee."""
+    manager = directory.line_manager(responsible)
+    return {
+        "department": responsible.department.name if responsible.department_id else "",
+        "responsible_manager": manager.username if manager else "",
+    }
+
+
+def fill_defaults(cleaned: dict[str, Any], *, starter: str | None) -> dict[str, Any]:
+    """Empty responsible / department / manager of a checked card take their defaults."""
+    if not cleaned.get("responsible") and starter:
+        cleaned["responsible"] = starter
+    person = _employee(cleaned.get("responsible"))
+    if person is not None:
+        for key, value in responsible_defaults(person).items():
+            if not cleaned.get(key):
+                cleaned[key] = value
+    return cleaned
+
+
+# --------------------------------------------------------------------------- creating
+
+
+class DuplicateCompany(Exception):
+    """The company to create already exists (same ИНН+КПП): carries the entries to link to."""
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        names = ", ".join(f"«{entry['name']}»" for entry in entries)
+        super().__init__(_("Такой контрагент уже есть: %(names)s") % {"names": names})
+
+
+def _card_from(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: data.get(key) for key in FIELDS}
+
+
+def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance: Any = None) -> Company:
+    """Save a checked card as a new company with its contacts, documents and a «created» history row.
+
+    Raises `DuplicateCompany` when a company with the same ИНН+КПП exists (also when one appeared
+    a moment ago in another transaction: the unique constraint decides). Nothing is saved then.
+    """
+    existing = company_duplicates(card)
+    if existing:
+        raise DuplicateCompany(existing)
+    company = Company(created_by=actor, created_by_instance=instance, created_at=timezone.now())
+    _apply_card(company, card)
+    company.updated_at = company.created_at
+    try:
+        with transaction.atomic():
+            company.save()
+            _replace_rows(company, card)
+    except IntegrityError:
+        raced = company_duplicates(card)
+        if raced:
+            raise DuplicateCompany(raced) from None
+        raise
+    record_change(company, actor=actor, before=None, after=card_of(company), instance=instance)
+    return company
+
+
+def create_company_for_instance(instance: Any, variables: Mapping[str, Any]) -> tuple[Company, bool]:
+    """The approved card of an `add_counterparty` instance as a company, exactly once per instance.
+
+    Returns (company, created). A retried step finds the company it made and returns it. The card is
+    checked once more with the rule book (variables are the checked card, so this only guards
+    against a card that never went through the form).
+    """
+    existing = Company.objects.filter(created_by_instance=instance).first()
+    if existing is not None:
+        return existing, False
+    check = validate_card(_card_from(variables))
+    if not check.ok:
+        raise ValueError(f"the card of instance {instance.pk} does not pass the checks: {check.errors}")
+    card = fill_defaults(dict(check.cleaned), starter=variables.get("starter"))
+    actor = _last_performer(instance, "finance_approval")
+    try:
+        with transaction.atomic():
+            return create_company(card, actor=actor, instance=instance), True
+    except IntegrityError:
+        existing = Company.objects.filter(created_by_instance=instance).first()
+        if existing is not None:
+            return existing, False
+        raise
+
+
+def _last_performer(instance: Any, key: str) -> Employee | None:
+    done = (
+        instance.assignments.filter(key=key, status="done", completed_by__isnull=False)
+        .select_related("completed_by")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    return done.completed_by if done else None
+
+
+def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee | None) -> Company:
+    """Replace a company's card with a checked one and write what changed into its history."""
+    before = card_of(company)
+    with transaction.atomic():
+        _apply_card(company, card)
+        company.updated_at = timezone.now()
+        company.save()
+        _replace_rows(company, card)
+        record_change(company, actor=actor, before=before, after=card_of(company))
+    return company
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def search_companies(q: str | None = None, inn: str | None = None) -> QuerySet[Company]:
+    """Companies matching a name or number fragment (`q`, any case) and/or exactly an ИНН."""
+    qs = Company.objects.select_related("responsible__user", "created_by_instance")
+    if q and q.strip():
+        needle = q.strip().casefold().replace("ё", "е")
+        compact = "".join(needle.split())
+        condition = Q(search_text__contains=needle)
+        if compact.isdigit():
+            condition |= Q(search_text__contains=compact)
+        qs = qs.filter(condition)
+    if inn and inn.strip():
+        qs = qs.filter(inn="".join(inn.split()))
+    return qs

@@ -1,0 +1,249 @@
+"""The counterparty card form's layout and feedback, for `crm/card_form.html` and the htmx check.
+
+The assignment page hands the card template the engine's form description (`fields`: id, type,
+label, options, value — `engine.forms.to_api`), the errors and warnings of the last submission and
+the earlier steps. Turning that flat list into the sections a sales manager reads (the company,
+requisites, bank, contacts, documents) is done here in Python rather than in template logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from crm import services
+from crm.regions import REGION_CHOICES
+from crm.validation import (
+    CONTACT_FIELDS,
+    DOCUMENT_FIELDS,
+    LABELS,
+    REASON_SAME_INN,
+    REASON_SAME_INN_RUNNING,
+    REASON_SIMILAR_NAME,
+    CardCheck,
+)
+from org import directory
+
+register = template.Library()
+
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (gettext_noop("Контрагент"), ("name", "kind", "legal_form", "business_group", "created_on")),
+    (gettext_noop("Наименование и адрес"), ("short_name", "full_name", "country", "region", "city", "legal_address")),
+    (gettext_noop("Реквизиты"), ("inn", "kpp", "ogrn", "reg_number")),
+    (gettext_noop("Банк"), ("bank_bik", "bank_name", "bank_account", "bank_corr_account")),
+    (gettext_noop("Ответственные"), ("responsible", "department", "responsible_manager")),
+)
+ALWAYS_REQUIRED = frozenset(
+    {"name", "kind", "legal_form", "country", "city", "short_name", "full_name", "legal_address"}
+)
+HINTS: dict[str, str] = {
+    "inn": gettext_noop("10 цифр у организации, 12 — у ИП; не нужен иностранной организации"),
+    "kpp": gettext_noop("9 знаков; у ИП КПП нет"),
+    "ogrn": gettext_noop("ОГРН — 13 цифр, ОГРНИП — 15"),
+    "reg_number": gettext_noop("Только для иностранной организации"),
+    "region": gettext_noop("Субъект РФ по названию или коду, например «Московская область» или 50"),
+    "bank_bik": gettext_noop("Банковские реквизиты заполняются все четыре или ни одного"),
+}
+BLANK_ROWS = 2
+_REASON_FIELD = {
+    REASON_SAME_INN: "inn",
+    REASON_SAME_INN_RUNNING: "inn",
+    services.REASON_SAME_REG_NUMBER: "reg_number",
+    REASON_SIMILAR_NAME: "name",
+}
+
+
+def dom_id(field_id: str) -> str:
+    """An HTML id for a field key (`contacts.0.email` → `contacts-0-email`)."""
+    return field_id.replace(".", "-")
+
+
+def duplicates_of(field_id: str, duplicates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The duplicate entries shown next to `field_id`: the ИНН's exact ones, the name's similar ones."""
+    return [d for d in duplicates if _REASON_FIELD.get(d.get("reason")) == field_id]
+
+
+def feedback_context(
+    field_id: str,
+    errors: Mapping[str, list[str]],
+    warnings: Mapping[str, list[str]],
+    duplicates: list[dict[str, Any]],
+) -> dict[str, Any]:
+    field_warnings = list(warnings.get(field_id, []))
+    return {
+        "field": field_id,
+        "dom": dom_id(field_id),
+        "errors": list(errors.get(field_id, [])),
+        "warnings": field_warnings,
+        "duplicates": duplicates_of(field_id, duplicates),
+        "confirm": field_id == "name" and bool(field_warnings),
+    }
+
+
+def feedback_for(field_id: str, check: CardCheck, *, value: Any = None, oob: bool = False, quiet: bool = False) -> str:
+    """The rendered feedback block of one field (errors, warnings, duplicate links).
+
+    `quiet`: render it empty (clears what was shown) — for a field the user has not filled yet.
+    """
+    if quiet:
+        context = feedback_context(field_id, {}, {}, [])
+    else:
+        context = feedback_context(field_id, check.errors, check.warnings, check.duplicates)
+    context["oob"] = oob
+    return render_to_string("crm/_field_feedback.html", context)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _employee_options(selected: str) -> list[dict[str, Any]]:
+    people = [
+        {"id": e.username, "label": f"{e.full_name} — {e.position}" if e.position else e.full_name}
+        for e in directory.active_employees().order_by("full_name")
+    ]
+    if selected and selected not in {p["id"] for p in people}:
+        people.insert(0, {"id": selected, "label": selected})
+    return people
+
+
+@register.simple_tag
+def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assignment: Any = None) -> dict[str, Any]:
+    """The card form as sections of inputs, the contact and document rows, and the action buttons.
+
+    Duplicates are looked up again (with the shown values) so that a refused card still shows
+    the links to the company or process it duplicates.
+    """
+    errors = errors or {}
+    warnings = warnings or {}
+    by_id = {f["id"]: f for f in fields or []}
+    values = {key: f.get("value") for key, f in by_id.items()}
+    duplicates: list[dict[str, Any]] = []
+    if values.get("inn") or values.get("name") or values.get("reg_number"):
+        card = {key: value for key, value in values.items() if key not in ("contacts", "documents", "action")}
+        instance_id = getattr(assignment, "instance_id", None)
+        duplicates = services.check_card(card, instance=instance_id).duplicates
+    sections = []
+    for title, ids in SECTIONS:
+        items = [_input(by_id[i], errors, warnings, duplicates) for i in ids if i in by_id]
+        if items:
+            sections.append({"title": _(title), "fields": items})
+    return {
+        "sections": sections,
+        "contacts": _rows(by_id.get("contacts"), "contacts", CONTACT_FIELDS, errors),
+        "documents": _rows(by_id.get("documents"), "documents", DOCUMENT_FIELDS, errors),
+        "regions": [name for name, _label in REGION_CHOICES],
+        "other_errors": {
+            k: v for k, v in errors.items() if k not in by_id and not k.startswith(("contacts.", "documents."))
+        },
+    }
+
+
+def _input(field: Mapping[str, Any], errors: Any, warnings: Any, duplicates: list[dict[str, Any]]) -> dict[str, Any]:
+    field_id = field["id"]
+    kind = {"enum": "select", "employee": "employee", "date": "date"}.get(field["type"], "text")
+    value = _text(field.get("value"))
+    item = {
+        **feedback_context(field_id, errors, warnings, duplicates),
+        "id": field_id,
+        "label": _(LABELS.get(field_id, field.get("label") or field_id)),
+        "input": kind,
+        "value": value,
+        "required": field_id in ALWAYS_REQUIRED,
+        "hint": _(HINTS[field_id]) if field_id in HINTS else "",
+        "wide": field_id in ("full_name", "legal_address", "name"),
+        "confirm": False,  # the assignment page asks to confirm the warnings of a refused submission
+    }
+    if kind == "select":
+        item["options"] = [{"id": o["id"], "label": _(o["label"])} for o in field.get("options") or []]
+    elif kind == "employee":
+        item["options"] = _employee_options(value)
+    return item
+
+
+def _rows(field: Mapping[str, Any] | None, list_id: str, columns: tuple[str, ...], errors: Any) -> dict[str, Any]:
+    if field is None:
+        return {"present": False}
+    values = [row for row in (field.get("value") or []) if isinstance(row, Mapping)]
+    rows = []
+    for index in range(len(values) + BLANK_ROWS):
+        row = values[index] if index < len(values) else {}
+        cells = []
+        for column in columns:
+            key = f"{list_id}.{index}.{column}"
+            cells.append(
+                {
+                    "key": key,
+                    "dom": dom_id(key),
+                    "label": _(LABELS[f"{list_id}.{column}"]),
+                    "value": _text(row.get(column)),
+                    "errors": list(errors.get(key, [])),
+                    "type": "email" if column == "email" else ("url" if column == "url" else "text"),
+                }
+            )
+        rows.append({"index": index, "cells": cells, "errors": list(errors.get(f"{list_id}.{index}", []))})
+    return {
+        "present": True,
+        "label": _(LABELS[list_id]),
+        "rows": rows,
+        "errors": list(errors.get(list_id, [])),
+    }
+
+
+_DECISIONS = {"approve": gettext_noop("Согласовать"), "reject": gettext_noop("Не согласовать")}
+_REASONS = {"needs_changes": gettext_noop("Нужны изменения"), "not_needed": gettext_noop("Контрагент не нужен")}
+REVIEW_STEPS = ("manager_approval", "finance_approval", "rejection_reason")
+
+
+@register.simple_tag
+def reviewer_comments(context: Any) -> list[dict[str, Any]]:
+    """The reviewers' decisions with comments, newest first, for the revision form (§2 step 4)."""
+    steps = (context or {}).get("steps") if isinstance(context, Mapping) else None
+    comments = []
+    for step in steps or []:
+        key, title, person, at, data = _step_facts(step)
+        if key not in REVIEW_STEPS or not (data.get("comment") or data.get("decision") == "reject"):
+            continue
+        if isinstance(at, str):
+            try:
+                at = dt.datetime.fromisoformat(at)
+            except ValueError:
+                at = None
+        verdict = _DECISIONS.get(data.get("decision")) or _REASONS.get(data.get("reason"))
+        comments.append(
+            {
+                "title": title or key,
+                "who": person,
+                "at": at,
+                "verdict": _(verdict) if verdict else "",
+                "comment": data.get("comment") or "",
+            }
+        )
+    comments.reverse()
+    return comments
+
+
+def _step_facts(step: Any) -> tuple[str, str, str, Any, Mapping[str, Any]]:
+    """(key, title, who, when, data) of an earlier step, given as the API's dict (`completed_by` a
+    username) or as the assignment page's {"assignment": Assignment, ...}."""
+    assignment = step.get("assignment") if isinstance(step, Mapping) else None
+    if assignment is not None and hasattr(assignment, "key"):
+        who = assignment.completed_by.full_name if assignment.completed_by else ""
+        return assignment.key, assignment.title, who, assignment.completed_at, assignment.data or {}
+    if not isinstance(step, Mapping):
+        return "", "", "", None, {}
+    username = step.get("completed_by")
+    person = directory.employee_by_username(username, active_only=False) if isinstance(username, str) else None
+    who = person.full_name if person else (username or "")
+    return step.get("key") or "", step.get("title") or "", who, step.get("completed_at"), step.get("data") or {}
+
+
+@register.filter
+def field_dom_id(field_id: str) -> str:
+    return dom_id(str(field_id))

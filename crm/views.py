@@ -1,0 +1,160 @@
+"""Pages of the crm app: the company list, the company card, and the htmx check of one card field.
+
+The card form itself is not here: it is the form of the `fill_card` / `revise_card` assignments,
+shown by the assignment page, which includes `crm/card_form.html` (see `crm.templatetags.crm_cards`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm import services
+from crm.models import Company
+from crm.templatetags.crm_cards import feedback_for
+from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
+from engine import access
+
+PAGE_SIZE = 50
+
+_ROW_KEY = re.compile(r"^(contacts|documents)\.(\d{1,3})\.(\w+)$")
+_ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
+
+# When one field changes, these fields' checks may change too (their rules read it).
+DEPENDENTS: dict[str, tuple[str, ...]] = {
+    "legal_form": ("inn", "kpp", "ogrn", "reg_number", "bank_account", "country"),
+    "country": ("region",),
+    "kpp": ("inn",),
+    "bank_bik": ("bank_account", "bank_corr_account"),
+}
+
+
+def card_from_post(data: Any) -> dict[str, Any]:
+    """A card from an HTML form: field ids as names, list rows as `contacts.0.name`.
+
+    Rows keep their position (blank ones included) so an error key such as `contacts.2.email` is
+    the input the user typed into; `validate_card` drops the blank rows from the cleaned card.
+    """
+    card: dict[str, Any] = {key: data.get(key) for key in FIELDS if key not in _ROW_COLUMNS}
+    for list_id in _ROW_COLUMNS:
+        card[list_id] = []
+    for key in data:
+        match = _ROW_KEY.match(key)
+        if match is None or match[3] not in _ROW_COLUMNS[match[1]]:
+            continue
+        rows = card[match[1]]
+        index = int(match[2])
+        while len(rows) <= index:
+            rows.append({})
+        rows[index][match[3]] = data.get(key)
+    return card
+
+
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    """Companies by name or ИНН; with htmx only the results are re-rendered as the user types."""
+    q = (request.GET.get("q") or "").strip()
+    inn = (request.GET.get("inn") or "").strip()
+    qs = services.search_companies(q, inn).select_related("responsible__user")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "inn": inn, "total": page.paginator.count}
+    template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
+    return render(request, template, context)
+
+
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The company card: requisites, contacts, documents, history and the process that created it."""
+    company = get_object_or_404(
+        Company.objects.select_related(
+            "responsible__user", "responsible_manager__user", "created_by__user", "created_by_instance"
+        ),
+        pk=pk,
+    )
+    instance = company.created_by_instance
+    instance_visible = bool(
+        instance is not None and access.visible_instances(request.user).filter(pk=instance.pk).exists()
+    )
+    context = {
+        "company": company,
+        "contacts": company.contacts.all(),
+        "documents": company.documents.all(),
+        "changes": [_history_row(change) for change in company.changes.select_related("actor").order_by("-at", "-pk")],
+        "instance": instance,
+        "instance_visible": instance_visible,
+    }
+    return render(request, "crm/company_detail.html", context)
+
+
+@require_POST
+def check_field(request: HttpRequest) -> HttpResponse:
+    """htmx: the feedback of one card field (`?field=inn`) checked with the whole form's values.
+
+    The same `crm.services.check_card` as the process and the API, so what the user sees on
+    leaving a field is what submitting says. Fields whose rules read this one are refreshed out of
+    band (a changed legal form re-checks the ИНН); an empty one is only cleared, because its
+    "required" message should wait until the user gets to it.
+    """
+    field_id = request.GET.get("field") or request.POST.get("_field") or ""
+    if field_id not in FIELDS and not _ROW_KEY.match(field_id):
+        return HttpResponseBadRequest("unknown field")
+    card = card_from_post(request.POST)
+    instance_id = _own_instance(request)
+    check = services.check_card(card, instance=instance_id)
+    parts = [feedback_for(field_id, check, value=_value_of(card, field_id))]
+    for dependent in DEPENDENTS.get(field_id, ()):
+        value = _value_of(card, dependent)
+        parts.append(feedback_for(dependent, check, value=value, oob=True, quiet=not value))
+    return HttpResponse("".join(parts))
+
+
+def _history_row(change: Any) -> dict[str, Any]:
+    """A history row with field labels and readable values (list rows joined) for the page."""
+    items = [
+        {
+            "label": _(LABELS.get(field_id, field_id)),
+            "old": _readable(values.get("old")),
+            "new": _readable(values.get("new")),
+        }
+        for field_id, values in (change.changes or {}).items()
+    ]
+    return {
+        "at": change.at,
+        "actor": change.actor,
+        "action": change.get_action_display(),
+        "updated": change.action == "updated",
+        "items": items,
+    }
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(", ".join(str(v) for v in row.values() if v) for row in value if isinstance(row, dict))
+    return "" if value is None else str(value)
+
+
+def _value_of(card: dict[str, Any], field_id: str) -> Any:
+    match = _ROW_KEY.match(field_id)
+    if match is None:
+        return card.get(field_id)
+    rows = card.get(match[1]) or []
+    index = int(match[2])
+    return rows[index].get(match[3]) if index < len(rows) else None
+
+
+def _own_instance(request: HttpRequest) -> int | None:
+    """The instance of the assignment whose form this is, when the user may see it (a revision's
+    own earlier card is not a duplicate of itself)."""
+    raw = request.POST.get("_assignment") or ""
+    if not raw.isdigit():
+        return None
+    try:
+        return access.get_assignment_for_user(request.user, int(raw)).instance_id
+    except access.NotFound:
+        return None

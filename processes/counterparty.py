@@ -1,0 +1,106 @@
+"""The Python hooks of `add_counterparty.bpmn` (processes.md §2, docs/processes/add_counterparty.md).
+
+- `prepare_card` (service task right after the start): the card's defaults as process variables,
+  so the form of `fill_card` shows them (its fields' `defaultValue` is the variable name) in the
+  page and in the API alike.
+- `crm.card` (validator of `fill_card` and `revise_card`): the card through
+  `crm.services.check_card`, the same rule book as the API's check and the htmx field check. A card
+  is checked only when it is submitted: stopping the process needs no valid card.
+- `crm.approval` (validator of the two decision steps): approving a card whose ИНН+КПП meanwhile
+  became an existing company is refused on `decision`, so the approver is told before anything
+  is created and can send the card back.
+- `create_company` (service task after the finance director's approval): the company, exactly once
+  per instance, and the responsible told with the link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from engine.hooks import FormContext, ServiceContext, form_validator, service_hook
+from engine.services import Conflict
+from notify.models import Kind
+from notify.services import notify
+from org import directory
+
+ACTION_STOP = "stop"
+
+
+@service_hook("prepare_card")
+def prepare_card(context: ServiceContext) -> dict[str, Any]:
+    """Defaults of a new card; start variables that already name a field are kept as given.
+
+    `starter` is always the person who started the instance: the responsible employee of §2 and
+    the assignee of `fill_card` must not come from a variable a client chose.
+    """
+    instance = context.instance
+    starter = instance.started_by if instance is not None else None
+    result: dict[str, Any] = {}
+    if starter is not None:
+        result["starter"] = starter.username
+    for key, value in crm.card_defaults(starter).items():
+        if context.variables.get(key) in (None, ""):
+            result[key] = value
+    return result
+
+
+@form_validator("crm.card")
+def validate_card_form(
+    data: dict[str, Any], context: FormContext
+) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, list[str]]]:
+    """The card form: checked (with duplicates) on `submit`; `stop` passes without a card check."""
+    if data.get("action") == ACTION_STOP:
+        return {}, {}, {}
+    instance_id = context.instance.pk if context.instance is not None else None
+    check = crm.check_card(data, instance=instance_id)
+    cleaned = dict(check.cleaned)
+    if check.ok:
+        cleaned = crm.fill_defaults(cleaned, starter=(context.variables or {}).get("starter"))
+    return cleaned, check.errors, check.warnings
+
+
+@form_validator("crm.approval")
+def validate_approval(
+    data: dict[str, Any], context: FormContext
+) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, list[str]]]:
+    """An approval of a card that already exists as a company is refused, naming the company."""
+    if data.get("decision") != "approve":
+        return {}, {}, {}
+    variables = context.variables or {}
+    existing = crm.company_duplicates(
+        {key: variables.get(key) for key in ("inn", "kpp", "legal_form", "country", "reg_number")}
+    )
+    if not existing:
+        return {}, {}, {}
+    names = ", ".join(f"«{entry['name']}» ({entry['url']})" for entry in existing)
+    message = _(
+        "Такой контрагент уже есть: %(names)s. Не согласуйте карточку — ответственный исправит её или остановит процесс"
+    ) % {"names": names}
+    return {}, {"decision": [message]}, {}
+
+
+@service_hook("create_company")
+def create_company(context: ServiceContext) -> dict[str, Any]:
+    """The approved card becomes a company (once per instance); the responsible gets the link."""
+    try:
+        company, created = crm.create_company_for_instance(context.instance, context.variables)
+    except crm.DuplicateCompany as error:
+        # Only a race gets here (the approval validator refuses a known duplicate): the approval
+        # is not taken, nothing is saved, and the approver is told which company already exists.
+        raise Conflict(str(error)) from None
+    if created:
+        responsible = company.responsible
+        if responsible is not None and not responsible.is_active:
+            responsible = directory.line_manager(responsible)
+        if responsible is not None:
+            notify(
+                responsible,
+                Kind.COMPANY_CREATED,
+                _("Контрагент «%(name)s» добавлен") % {"name": company.name},
+                url=company.get_absolute_url(),
+                instance=context.instance,
+            )
+    return {"company_id": company.pk}
