@@ -1,0 +1,84 @@
+"""Hooks of the two quarterly processes (``trade_conditions.bpmn``, ``bonus_agreements.bpmn``).
+
+Trade conditions tell people the sales administrator picks twice: when the quarter's work starts
+and when both registers are approved. Those people usually take no part in the process (a sales
+manager is told the new discounts, nothing more), so the notice carries what they need in its text:
+the quarter and, at the end, both approved links. The site link points at the instance only for a
+recipient who may open it; for anyone else a link would lead to "not found".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from engine import access
+from engine.hooks import ServiceContext, service_hook
+from notify.models import Kind
+from notify.services import notify
+from org import directory
+from org.models import Employee
+
+
+def _recipients(usernames: Any) -> list[Employee]:
+    """The active employees among the chosen usernames, in the order chosen, each once.
+
+    The form already refused unknown and inactive people; someone deactivated between the choice
+    and this step (same transaction, so practically never) is skipped rather than failing the step.
+    """
+    people: list[Employee] = []
+    seen: set[str] = set()
+    for username in usernames or []:
+        name = str(username)
+        if name in seen:
+            continue
+        seen.add(name)
+        employee = directory.employee_by_username(name)
+        if employee is not None:
+            people.append(employee)
+    return people
+
+
+def _instance_link(instance: Any, employee: Employee) -> str:
+    from engine.services import instance_url
+
+    if access.visible_instances(employee.user).filter(pk=instance.pk).exists():
+        return instance_url(instance)
+    return ""
+
+
+@service_hook("quarterly.notify_start_recipients")
+def notify_start_recipients(context: ServiceContext) -> dict[str, Any]:
+    """Step 1 of trade conditions: each chosen person learns that the quarter's work has started.
+
+    Returns ``start_recipients`` so the list survives the second ``recipients`` form (and pre-fills
+    it: the same people usually want to hear the result).
+    """
+    instance = context.instance
+    people = _recipients(context.variables.get("recipients"))
+    text = _(
+        "Запущен процесс «%(title)s»: готовим реестр базовых скидок и реестр скидок, отсрочек и кредитных лимитов."
+    ) % {"title": instance.title}
+    for person in people:
+        notify(person, Kind.PROCESS_STARTED, text, url=_instance_link(instance, person), instance=instance)
+    return {"start_recipients": [p.username for p in people]}
+
+
+@service_hook("quarterly.notify_finish_recipients")
+def notify_finish_recipients(context: ServiceContext) -> dict[str, Any]:
+    """Step 8 of trade conditions: each chosen person gets both approved documents' links."""
+    instance = context.instance
+    variables = context.variables
+    people = _recipients(variables.get("recipients"))
+    text = _(
+        "Процесс «%(title)s» завершён, документы согласованы. "
+        "Реестр базовых скидок: %(base)s. Реестр скидок, отсрочек и кредитных лимитов: %(registry)s"
+    ) % {
+        "title": instance.title,
+        "base": variables.get("base_discounts_url") or "—",
+        "registry": variables.get("conditions_registry_url") or "—",
+    }
+    for person in people:
+        notify(person, Kind.PROCESS_FINISHED, text, url=_instance_link(instance, person), instance=instance)
+    return {"finish_recipients": [p.username for p in people]}

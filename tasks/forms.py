@@ -1,0 +1,78 @@
+"""The new-task form, shared by the page and the API so both refuse the same input with the same words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from engine import access, clock
+from engine.models import Instance
+from org import directory
+from org.models import Employee
+
+
+class EmployeeChoiceField(forms.ModelChoiceField):
+    """An active employee chosen by username (the API's word for a person)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Employee):
+            return value.username
+        return super().prepare_value(value)
+
+    def label_from_instance(self, obj: Employee) -> str:
+        return f"{obj.full_name} ({obj.position})" if obj.position else obj.full_name
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Название"), max_length=300)
+    description = forms.CharField(label=_("Описание"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    responsible = EmployeeChoiceField(
+        label=_("Ответственный"),
+        queryset=Employee.objects.none(),
+        to_field_name="user__username",
+        error_messages={"invalid_choice": _("Сотрудник не найден или неактивен")},
+    )
+    deadline = forms.DateTimeField(
+        label=_("Срок"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Дата и время по Москве; можно оставить пустым."),
+    )
+    instance = forms.IntegerField(
+        label=_("Номер процесса"),
+        required=False,
+        min_value=1,
+        help_text=_("Необязательно: задача будет видна из карточки процесса."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["responsible"].queryset = directory.active_employees().order_by("full_name")
+
+    def clean_title(self) -> str:
+        title = (self.cleaned_data.get("title") or "").strip()
+        if not title:
+            raise forms.ValidationError(_("Обязательное поле"))
+        return title
+
+    def clean_deadline(self) -> Any:
+        deadline = self.cleaned_data.get("deadline")
+        if deadline is not None and deadline <= clock.now():
+            raise forms.ValidationError(_("Срок уже прошёл: укажите время в будущем"))
+        return deadline
+
+    def clean_instance(self) -> Instance | None:
+        number = self.cleaned_data.get("instance")
+        if number is None:
+            return None
+        instance = access.visible_instances(self.user).filter(pk=number).first()
+        if instance is None:
+            raise forms.ValidationError(_("Процесс с таким номером не найден"))
+        return instance
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        """Errors as the API returns them: ``{field: [message]}``."""
+        return {name: [str(message) for message in messages] for name, messages in self.errors.items()}

@@ -1,0 +1,193 @@
+"""Pages of the Tasks section (задачи): my tasks, one task with its complete button and comments, a
+new task.
+
+Views stay thin: who may see a task is ``tasks.access`` (the API uses the same check), every change
+is a ``tasks.services`` call, and a refusal is shown as the service words it. Plain HTML forms: the
+pages work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from engine import access as engine_access
+from tasks import access
+from tasks.forms import TaskForm
+from tasks.models import Task, TaskStatus
+from tasks.services import TaskError, add_comment, complete_task, create_task
+
+PAGE_SIZE = 50
+
+#: The list's views of the tasks: mine to do, the ones I gave, everything I may see.
+SHOWS = {
+    "mine": gettext_lazy("Мне"),
+    "given": gettext_lazy("Поручил я"),
+    "all": gettext_lazy("Все, что я вижу"),
+}
+STATUSES = {
+    "open": gettext_lazy("Открытые"),
+    "done": gettext_lazy("Выполненные"),
+    "any": gettext_lazy("Все"),
+}
+
+
+@dataclass
+class Filters:
+    show: str = "mine"
+    status: str = "open"
+
+    @classmethod
+    def from_query(cls, request: HttpRequest) -> Filters:
+        show = request.GET.get("show", "mine")
+        status = request.GET.get("status", "open")
+        return cls(show=show if show in SHOWS else "mine", status=status if status in STATUSES else "open")
+
+    def query(self, **changes: str) -> str:
+        values = {"show": self.show, "status": self.status, **changes}
+        return urlencode(values)
+
+
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    """My tasks: open ones first, the nearest deadline first; overdue ones marked."""
+    filters = Filters.from_query(request)
+    me = engine_access.employee_of(request.user)
+    qs = access.visible_tasks(request.user)
+    if filters.show == "mine":
+        qs = qs.filter(responsible=me) if me else qs.none()
+    elif filters.show == "given":
+        qs = qs.filter(created_by=me) if me else qs.none()
+    if filters.status != "any":
+        qs = qs.filter(status=filters.status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(task, _overdue(task, now)) for task in page.object_list]
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "query": filters.query(),
+        "show_tabs": [
+            {"value": v, "label": label, "query": filters.query(show=v), "active": v == filters.show}
+            for v, label in SHOWS.items()
+        ],
+        "status_tabs": [
+            {"value": v, "label": label, "query": filters.query(status=v), "active": v == filters.status}
+            for v, label in STATUSES.items()
+        ],
+    }
+    return render(request, "tasks/list.html", context)
+
+
+@require_GET
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_page(request, _get_task(request, pk))
+
+
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    """A new task for a colleague (or oneself); ``?instance=`` links it to a process instance."""
+    author = engine_access.employee_of(request.user)
+    if author is None:
+        return render(
+            request, "engine/refused.html", {"message": _("Создавать задачи могут только сотрудники.")}, status=403
+        )
+    if request.method == "POST":
+        form = TaskForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                task = create_task(created_by=author, **form.cleaned_data)
+            except TaskError as error:
+                for field, problems in error.errors.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                messages.success(request, _("Задача «%(title)s» создана.") % {"title": task.title})
+                return redirect("task", pk=task.pk)
+        return render(request, "tasks/new.html", {"form": form}, status=400)
+    initial: dict[str, Any] = {"responsible": author}
+    if (request.GET.get("instance") or "").isdigit():
+        initial["instance"] = int(request.GET["instance"])
+    return render(request, "tasks/new.html", {"form": TaskForm(initial=initial, user=request.user)})
+
+
+@require_POST
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The complete button. Pressed twice (or on a page left open), the task is found done: 409."""
+    task = _get_task(request, pk)
+    try:
+        complete_task(task.pk, by=request.user)
+    except TaskError as error:
+        task.refresh_from_db()
+        return _task_page(request, task, notice=error.message, status=error.status)
+    messages.success(request, _("Задача «%(title)s» выполнена.") % {"title": task.title})
+    return redirect("task", pk=task.pk)
+
+
+@require_POST
+def task_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task(request, pk)
+    author = engine_access.employee_of(request.user)
+    if author is None:
+        return _task_page(request, task, notice=_("Комментировать могут только сотрудники."), status=403)
+    text = request.POST.get("text", "")
+    try:
+        add_comment(task, author=author, text=text)
+    except TaskError as error:
+        return _task_page(request, task, comment_errors=error.errors.get("text", []), comment_text=text, status=400)
+    return redirect(f"{task_url_of(task)}#comments")
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def task_url_of(task: Task) -> str:
+    return reverse("task", args=[task.pk])
+
+
+def _get_task(request: HttpRequest, pk: int) -> Task:
+    try:
+        return access.get_task_for_user(request.user, pk)
+    except access.NotFound:
+        raise Http404(_("Задача не найдена.")) from None
+
+
+def _overdue(task: Task, now: Any) -> bool:
+    return bool(task.status == TaskStatus.OPEN and task.deadline and task.deadline <= now)
+
+
+def _task_page(
+    request: HttpRequest,
+    task: Task,
+    *,
+    notice: str = "",
+    comment_errors: list[str] | None = None,
+    comment_text: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    instance_visible = bool(
+        task.instance_id and engine_access.visible_instances(request.user).filter(pk=task.instance_id).exists()
+    )
+    context = {
+        "task": task,
+        "overdue": _overdue(task, timezone.now()),
+        "may_complete": access.may_complete(request.user, task),
+        "instance_visible": instance_visible,
+        "comments": task.comments.select_related("author"),
+        "notice": notice,
+        "comment_errors": comment_errors or [],
+        "comment_text": comment_text,
+    }
+    return render(request, "tasks/detail.html", context, status=status)
