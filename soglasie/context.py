@@ -14,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from soglasie.permissions import is_administrator
 
+
+def _sees_figures(user: Any) -> bool:
+    from analytics.figures import may_see_figures
+
+    return may_see_figures(user)
+
+
 #: (url name, label, who sees it: None for everyone, or a predicate on the user)
 NAVIGATION: list[tuple[str, Any, Any]] = [
     ("home", _("Лента"), None),
@@ -21,7 +28,7 @@ NAVIGATION: list[tuple[str, Any, Any]] = [
     ("tasks", _("Задачи"), None),
     ("companies", _("Контрагенты"), None),
     ("processes", _("Процессы"), None),
-    ("analytics", _("Показатели"), None),
+    ("analytics", _("Показатели"), _sees_figures),
     ("admin:index", _("Администрирование"), is_administrator),
 ]
 

@@ -81,3 +81,19 @@ def test_language_switch_to_english(demo, login):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()
     assert 'lang="en"' in page and "Feed" in page
+
+
+@pytest.mark.parametrize(
+    ("username", "sees"),
+    [
+        ("director", True),
+        ("findir", True),
+        ("sales_head", True),
+        ("admin", True),
+        ("manager1", False),
+        ("accountant", False),
+    ],
+)
+def test_the_figures_link_only_for_those_who_may_see_them(login, demo, username, sees):
+    page = login(username).get("/").content.decode()
+    assert ('href="/analytics/"' in page) == sees
