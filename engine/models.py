@@ -157,6 +157,8 @@ class Assignment(models.Model):
             models.Index(fields=["assignee", "status", "due_at"], name="assignment_assignee"),
             models.Index(fields=["status", "due_at"], name="assignment_due"),
             models.Index(fields=["status", "overdue_notified_at", "due_at"], name="assignment_deadline"),
+            # The figures group each instance's steps by key (rework); index-only on both databases.
+            models.Index(fields=["instance", "key"], name="assignment_instance_key"),
         ]
 
     def __str__(self) -> str:
