@@ -30,10 +30,12 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
-# Regenerate and compile the English catalog (needs GNU gettext; the compiled files are committed).
+# Regenerate and compile the catalogs (needs GNU gettext; the compiled files are committed).
+# Strings are written in Russian; locale/en translates them all, locale/ru holds only the three
+# Russian plural forms of each ngettext string (soglasie/tests/test_i18n.py checks both).
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='var/*' --no-obsolete
-	$(PY) manage.py compilemessages -l en --ignore='.venv/*'
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='var/*' --ignore='bench/*' --no-obsolete
+	$(PY) manage.py compilemessages -l en -l ru --ignore='.venv/*'
 
 clean-venv:
 	rm -rf $(VENV)
