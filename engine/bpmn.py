@@ -23,13 +23,12 @@ Guards against SpiffWorkflow 3.2.0 behaviour (see ``docs/bpmn.md``, "Engine note
 from __future__ import annotations
 
 import ast
-import calendar
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,8 +53,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock, expressions
+from engine import clock, expressions, workcal
 from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fields_property
+from engine.workcal import Duration
 
 __all__ = [
     "ASSIGNEE_FUNCTIONS",
@@ -122,65 +122,28 @@ class RunError(Exception):
 
 
 # --- durations -----------------------------------------------------------------------------------
-
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
-
-
-@dataclass(frozen=True)
-class Duration:
-    """An ISO 8601 duration kept in its parts, so months are calendar months, not 30 days."""
-
-    years: int = 0
-    months: int = 0
-    weeks: int = 0
-    days: int = 0
-    hours: int = 0
-    minutes: int = 0
-    seconds: int = 0
-
-    def __str__(self) -> str:
-        date_part = "".join(f"{v}{c}" for v, c in ((self.years, "Y"), (self.months, "M"),
-                                                   (self.weeks, "W"), (self.days, "D")) if v)
-        time_part = "".join(f"{v}{c}" for v, c in ((self.hours, "H"), (self.minutes, "M"),
-                                                   (self.seconds, "S")) if v)
-        return "P" + date_part + (f"T{time_part}" if time_part else "") if (date_part or time_part) else "PT0S"
+# One ISO 8601 implementation for the engine: engine.workcal (calendar months, working days).
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse ``P4D``, ``PT2H``, ``P1M``, ``P1Y2M3DT4H5M6S``; whole numbers only. ValueError if not."""
-    m = _DURATION.match((text or "").strip().upper())
-    if not m:
-        raise ValueError(_("«%(value)s» — не длительность ISO 8601 (например, P2D, PT4H, P1M)")
-                         % {"value": text})
-    parts = {k: int(v) for k, v in m.groupdict().items() if v is not None}
-    if sum(parts.values()) == 0:
+    """A positive ISO 8601 duration (``P4D``, ``PT2H``, ``P1M``); ValueError in Russian if not."""
+    try:
+        duration = workcal.parse_duration((text or "").strip())
+    except ValueError as error:
+        raise ValueError(_("«%(value)s» — не длительность ISO 8601 (например, P2D, PT4H, P1M): %(detail)s")
+                         % {"value": text, "detail": error}) from None
+    if duration.is_zero:
         raise ValueError(_("Длительность должна быть больше нуля: %(value)s") % {"value": text})
-    return Duration(**parts)
+    return duration
 
 
 def add_duration(start: datetime, duration: Duration | str, tz: str | None = None) -> datetime:
-    """``start + duration`` as an aware UTC datetime, with calendar arithmetic in ``tz``.
+    """``start + duration`` in aware UTC, months by the calendar (see :func:`engine.workcal.add_duration`).
 
-    ``tz`` defaults to settings.TIME_ZONE (Europe/Moscow). Years and months move the local
-    calendar date (31 January + P1M = 28/29 February: the day is clamped to the month's end),
-    days and weeks move the local date keeping the wall-clock time, hours/minutes/seconds are
-    exact elapsed time. SpiffWorkflow's own timers would count a month as a fixed number of
-    seconds. Working-day calendars are the caller's business.
+    SpiffWorkflow's own timers would count a month as a fixed number of seconds.
     """
-    d = parse_duration(duration) if isinstance(duration, str) else duration
-    tz = tz or getattr(settings, "TIME_ZONE", None) or DEFAULT_TZ
-    if start.tzinfo is None:
-        raise ValueError("add_duration needs an aware datetime")
-    local = start.astimezone(ZoneInfo(tz))
-    months = local.month - 1 + d.months + 12 * d.years
-    year, month = local.year + months // 12, months % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    naive = local.replace(tzinfo=None, year=year, month=month, day=day) + timedelta(days=d.days + 7 * d.weeks)
-    result = naive.replace(tzinfo=ZoneInfo(tz))
-    return (result.astimezone(UTC) + timedelta(hours=d.hours, minutes=d.minutes, seconds=d.seconds))
+    iso = duration.isoformat() if isinstance(duration, Duration) else parse_duration(duration).isoformat()
+    return workcal.add_duration(start, iso, tz=tz or getattr(settings, "TIME_ZONE", None) or DEFAULT_TZ)
 
 
 def _timer_literal(text: str | None) -> str:

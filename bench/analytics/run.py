@@ -28,6 +28,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench.machine import cpu_model  # noqa: E402
+
 TARGET_SECONDS = 2.0
 
 # (key, due in hours, median duration in hours): the steps of processes.md
@@ -63,16 +66,6 @@ NAMES = {
     "bonus_agreements": "Бонусные соглашения",
 }
 MIX = (("add_counterparty", 0.40), ("trade_conditions", 0.35), ("bonus_agreements", 0.25))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # --------------------------------------------------------------------------- the fresh database

@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench.machine import cpu_model  # noqa: E402
+
 BPMN = Path(__file__).with_name("four_step_approval.bpmn")
 STEPS = ["prepare", "head_approval", "finance_approval", "director_approval"]
 ACTORS = {
@@ -29,16 +32,6 @@ ACTORS = {
     "director_approval": "director",
 }
 DATA = {"prepare": {"document_url": "https://docs.example.com/contract"}}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def bare_spiff(instances: int, *, round_trip: bool) -> tuple[float, int]:
