@@ -5,11 +5,4 @@ Each process keeps its hooks in a module of its own; importing them here registe
 
 from __future__ import annotations
 
-import importlib
-
-for _module in ("processes.counterparty", "processes.quarterly"):
-    try:
-        importlib.import_module(_module)
-    except ModuleNotFoundError as error:  # a process not yet written
-        if error.name != _module:
-            raise
+from processes import counterparty, quarterly  # noqa: F401  (registration happens on import)
