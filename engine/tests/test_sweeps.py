@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from engine import services
 from engine.definitions import deploy
 from engine.models import Instance, Schedule, ScheduledStart, Timer
@@ -81,3 +83,49 @@ def test_one_bad_timer_does_not_stop_the_sweep(processes, demo, time_machine):
     assert Timer.objects.get(instance=broken).fired_at is None  # left for a person to look at
     assert Notification.objects.filter(kind="reminder").count() == 1
     assert services.fire_due(at("2026-11-06T07:00:02+00:00") + timedelta(seconds=1)).timers == 0
+
+
+def test_an_interrupting_timer_cancels_the_assignment_and_moves_on(demo, time_machine):
+    from engine.tests.builder import Process
+
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    Schedule.objects.update(enabled=False)
+    p = Process("t_escalation", "Эскалация", properties={"start_roles": "*"})
+    p.start().user("decide", "Принять решение", "role('director')", form="", due="P2D")
+    p.boundary_timer("too_late", "decide", "P1D", interrupting=True)
+    p.user("escalated", "Решить вместо директора", "role('finance_director')", form="")
+    p.end("end", outcome="completed").end("end_escalated", outcome="completed")
+    p.chain("start", "decide", "end").chain("too_late", "escalated", "end_escalated")
+    deploy(p.xml())
+    instance = services.start("t_escalation", by=demo["manager1"].user)
+    decide = instance.assignments.get(key="decide")
+    assert services.fire_due(decide.created_at + timedelta(hours=23)).timers == 0
+    assert services.fire_due(decide.created_at + timedelta(days=1)).timers == 1
+    decide.refresh_from_db()
+    assert decide.status == "cancelled"
+    escalated = instance.assignments.get(key="escalated")
+    assert escalated.assignee == demo["findir"] and escalated.is_open
+    # the cancelled assignment's deadline no longer applies (only the escalation's own one does)
+    services.fire_due(decide.created_at + timedelta(days=3))
+    decide.refresh_from_db()
+    assert decide.overdue_notified_at is None
+    with pytest.raises(services.Conflict):
+        services.complete(decide.pk, by=demo["director"].user, data={})
+
+
+def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
+    from engine.tests.builder import Process
+
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    Schedule.objects.update(enabled=False)
+    p = Process("t_wait", "Пауза", properties={"start_roles": "*"})
+    p.start().timer("pause", "P1M").user("after", "После паузы", "role('sales_admin')", form="")
+    p.end("end", outcome="completed").chain("start", "pause", "after", "end")
+    deploy(p.xml())
+    instance = services.start("t_wait", by=demo["manager1"].user)
+    timer = Timer.objects.get(instance=instance)
+    # a calendar month, not 30 days of seconds
+    assert timer.due_at.replace(microsecond=0) == at("2026-12-02T07:00:00+00:00")
+    assert not instance.assignments.exists()
+    services.fire_due(timer.due_at)
+    assert instance.assignments.get().key == "after"
