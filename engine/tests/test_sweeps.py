@@ -116,7 +116,7 @@ def test_an_interrupting_timer_cancels_the_assignment_and_moves_on(demo, time_ma
 def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
     from engine.tests.builder import Process
 
-    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    time_machine.move_to("2027-01-31T07:00:00+00:00")
     Schedule.objects.update(enabled=False)
     p = Process("t_wait", "Пауза", properties={"start_roles": "*"})
     p.start().timer("pause", "P1M").user("after", "После паузы", "role('sales_admin')", form="")
@@ -125,7 +125,7 @@ def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
     instance = services.start("t_wait", by=demo["manager1"].user)
     timer = Timer.objects.get(instance=instance)
     # a calendar month, not 30 days of seconds
-    assert timer.due_at.replace(microsecond=0) == at("2026-12-02T07:00:00+00:00")
+    assert timer.due_at.replace(microsecond=0) == at("2027-02-28T07:00:00+00:00")
     assert not instance.assignments.exists()
     services.fire_due(timer.due_at)
     assert instance.assignments.get().key == "after"
