@@ -97,3 +97,9 @@ def test_language_switch_to_english(demo, login):
 def test_the_figures_link_only_for_those_who_may_see_them(login, demo, username, sees):
     page = login(username).get("/").content.decode()
     assert ('href="/analytics/"' in page) == sees
+
+
+def test_russian_even_when_the_browser_prefers_english(demo, login):
+    client = login("manager1")
+    page = client.get("/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert 'lang="ru"' in page and "Лента" in page
