@@ -44,6 +44,11 @@ def model_for(version: ProcessVersion) -> ProcessModel:
     return model
 
 
+def cached_model(version_id: int, checksum: str) -> ProcessModel | None:
+    """The model if already parsed: lets the engine skip loading the version row on the hot path."""
+    return _cache.get((version_id, checksum))
+
+
 def validate(xml: bytes, filename: str = "") -> ProcessModel:
     """Everything ``bpmn.load_process`` checks, plus that the hooks a file names exist here."""
     model = bpmn.load_process(xml, filename=filename)

@@ -47,8 +47,17 @@ def line_manager(employee: Employee) -> Employee | None:
 
 
 def role_holders(code: str) -> QuerySet[Employee]:
-    """Active holders of a role, in a stable order."""
-    return active_employees().filter(roles__code=code).order_by("pk").distinct()
+    """Active holders of a role, in a stable order.
+
+    The engine asks this at every step that assigns by role, so the query is kept lean: no DISTINCT
+    (role codes are unique and a person holds a role once, so the join cannot repeat a row) and only
+    the user joined (the assignee's username and e-mail), not the department.
+    """
+    return (
+        Employee.objects.filter(is_active=True, user__is_active=True, roles__code=code)
+        .select_related("user")
+        .order_by("pk")
+    )
 
 
 def reports_of(manager: Employee) -> list[Employee]:
