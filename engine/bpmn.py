@@ -212,6 +212,11 @@ class ProcessModel:
     spec: Any = field(default=None, repr=False, compare=False)
     subprocess_specs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def has_plain_tasks(self) -> bool:
+        """Whether some step is a plain task (задача, ``kind="task"``) rather than an assignment."""
+        return any(task.kind == "task" for task in self.user_tasks.values())
+
 
 @dataclass(frozen=True)
 class ReadyTask:

@@ -222,13 +222,7 @@ class Assignment(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # SQLite's LIKE folds only ASCII: a case-folded copy makes title search work for Cyrillic
-        # on every database with a plain ``contains``.
-        self.title_search = self.title.casefold()
-        # The process key is copied once (no query: ``create(instance=...)`` has the instance at
-        # hand); an instance fetched anyway refreshes it.
-        if self.instance_id is not None and (not self.process_key or Assignment.instance.is_cached(self)):
-            self.process_key = self.instance.process_key
+        self.derive_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             extra = {"title_search"} if "title" in update_fields else set()
@@ -237,6 +231,16 @@ class Assignment(models.Model):
             if extra:
                 kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
+
+    def derive_fields(self) -> None:
+        """Fill the columns copied from others; ``save()`` calls it, and so must any other writer."""
+        # SQLite's LIKE folds only ASCII: a case-folded copy makes title search work for Cyrillic
+        # on every database with a plain ``contains``.
+        self.title_search = self.title.casefold()
+        # The process key is copied once (no query: ``create(instance=...)`` has the instance at
+        # hand); an instance fetched anyway refreshes it.
+        if self.instance_id is not None and (not self.process_key or Assignment.instance.is_cached(self)):
+            self.process_key = self.instance.process_key
 
     @property
     def is_open(self) -> bool:

@@ -215,6 +215,24 @@ def test_role_with_several_holders_gets_the_least_loaded(processes, demo):
     assert owners == {demo["director"], demo["manager2"]}
 
 
+def test_role_skips_a_holder_whose_login_is_disabled(processes, demo):
+    # The director would win the tie (fewest open assignments, then the lowest pk) if the engine's
+    # own statement for role() forgot the login: it must agree with directory.role_holders.
+    demo["manager2"].roles.add(*demo["director"].roles.all())
+    assert demo["director"].pk < demo["manager2"].pk
+    demo["director"].user.is_active = False
+    demo["director"].user.save(update_fields=["is_active"])
+    assert list(directory.role_holders("director")) == [demo["manager2"]]
+    instance = services.start("t_parallel", by=demo["manager1"].user)
+    for key, who in (("left", "sales_admin"), ("right", "accountant")):
+        services.complete(open_assignment(instance, key).pk, by=demo[who].user, data={})
+    final = open_assignment(instance, "final")
+    assert final.assignee == demo["manager2"]
+    notice = Notification.objects.get(assignment=final, kind="assigned")
+    assert notice.recipient == demo["manager2"]
+    assert OutboxEmail.objects.get(notification=notice).to == demo["manager2"].user.email
+
+
 def test_a_crash_after_the_engine_step_leaves_the_old_state(processes, demo, monkeypatch):
     instance = services.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
     attach = open_assignment(instance, "attach")
