@@ -121,37 +121,51 @@ def update(obj: models.Model, names: Sequence[str]) -> None:
 
 
 @cache
-def columns(model: type[models.Model], alias: str) -> str:
-    """``"alias"."column", …`` for every column of ``model``, in the order :func:`build` reads them."""
-    return ", ".join(f"{_qn(alias)}.{_qn(f.column)}" for f in _shape(model).readable)
-
-
-def width(model: type[models.Model]) -> int:
-    """How many result columns :func:`columns` names (so a caller can find what follows them)."""
-    return len(_shape(model).readable)
+def _readable(model: type[models.Model], defer: tuple[str, ...]) -> tuple[models.Field, ...]:
+    return tuple(f for f in _shape(model).readable if f.name not in defer)
 
 
 @cache
-def _converters(vendor: str, model: type[models.Model]) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
+def columns(model: type[models.Model], alias: str, defer: tuple[str, ...] = ()) -> str:
+    """``"alias"."column", …`` for every column of ``model`` but the ``defer``red fields, in the
+    order :func:`build` reads them."""
+    return ", ".join(f"{_qn(alias)}.{_qn(f.column)}" for f in _readable(model, defer))
+
+
+def width(model: type[models.Model], defer: tuple[str, ...] = ()) -> int:
+    """How many result columns :func:`columns` names (so a caller can find what follows them)."""
+    return len(_readable(model, defer))
+
+
+@cache
+def _converters(
+    vendor: str, model: type[models.Model], defer: tuple[str, ...]
+) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
     connection = _connection()
     result = []
-    for field in _shape(model).readable:
+    for field in _readable(model, defer):
         col = field.get_col(model._meta.db_table)
         result.append((col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection))))
     return tuple(result)
 
 
-def build[M: models.Model](model: type[M], row: Sequence[Any], start: int = 0) -> M:
+@cache
+def _attnames(model: type[models.Model], defer: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(f.attname for f in _readable(model, defer))
+
+
+def build[M: models.Model](model: type[M], row: Sequence[Any], start: int = 0, defer: tuple[str, ...] = ()) -> M:
     """A model instance from ``row[start:]`` (columns as :func:`columns` named them), with every value
-    converted by the field's own converters, as the ORM would return it."""
+    converted by the field's own converters, as the ORM would return it. Deferred fields load on
+    first access, as after ``QuerySet.defer()``."""
     connection = _connection()
     values = []
-    for offset, (col, converters) in enumerate(_converters(connection.vendor, model)):
+    for offset, (col, converters) in enumerate(_converters(connection.vendor, model, defer)):
         value = row[start + offset]
         for converter in converters:
             value = converter(value, col, connection)
         values.append(value)
-    return model.from_db(connection.alias, None, values)
+    return model.from_db(connection.alias, _attnames(model, defer) if defer else None, values)
 
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

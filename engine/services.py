@@ -88,10 +88,8 @@ ASSIGNEE_FUNCTIONS = ("role", "manager_of", "employee", "performer")
 
 def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, scheduled: bool = False) -> Instance:
     """Start the current version of a process. ``by`` is the user (None for the schedule)."""
-    # The version's XML is read only when its model is not cached yet (model_for); key is unique.
-    found = list(ProcessDefinition.objects.select_related("current").defer("current__xml").filter(key=key)[:1])
-    definition = found[0] if found else None
-    if definition is None or definition.current is None:
+    definition = _definition(key)
+    if definition is None:
         raise NotFound(_("Нет такого процесса: %(key)s") % {"key": key})
     starter = access.employee_of(by) if by is not None else None
     if not scheduled and not access.may_start(by, definition):
@@ -145,6 +143,26 @@ def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, 
             ) from None
         raise
     return instance
+
+
+def _definition(key: str) -> ProcessDefinition | None:
+    """The process with its current version (``None`` if there is none), in one plain statement.
+
+    The version's XML is deferred: :func:`model_for` reads it only when the model is not cached yet.
+    """
+    defer = ("xml",)
+    found = rows.fetch(
+        f"SELECT {rows.columns(ProcessDefinition, 'd')}, {rows.columns(ProcessVersion, 'v', defer)} "
+        f"FROM {_qn(ProcessDefinition._meta.db_table)} d "
+        f"INNER JOIN {_qn(ProcessVersion._meta.db_table)} v ON v.{_qn('id')} = d.{_qn('current_id')} "
+        f"WHERE d.{_qn('key')} = %s",
+        [key],
+    )
+    if not found:
+        return None
+    definition = rows.build(ProcessDefinition, found[0])
+    definition.current = rows.build(ProcessVersion, found[0], rows.width(ProcessDefinition), defer)
+    return definition
 
 
 def _check_quarter(value: str) -> str | None:
@@ -553,13 +571,13 @@ class _Step:
         """Make the rows match the workflow: new assignments and timers, vanished ones cancelled."""
         ready = self.runner.ready_user_tasks()
         ready_ids = {t.id for t in ready}
-        with connection.cursor() as cursor:  # a plain read of two columns: no model, no ORM compilation
-            cursor.execute(
+        known: dict[str, str] = dict(
+            rows.fetch(
                 f"SELECT {_qn('task_id')}, {_qn('status')} FROM {_qn(Assignment._meta.db_table)} "
                 f"WHERE {_qn('instance_id')} = %s",
                 [self.instance.pk],
             )
-            known: dict[str, str] = dict(cursor.fetchall())
+        )
         stale = [t for t, status in known.items() if status == AssignmentStatus.OPEN and t not in ready_ids]
         if stale:
             self._cancel(task_ids=stale)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from engine import rows, services
-from engine.models import Assignment, AssignmentStatus, Instance
+from engine.models import Assignment, AssignmentStatus, Instance, ProcessVersion
 from notify.models import Notification, OutboxEmail
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,16 @@ def test_update_writes_the_named_columns_only(processes, demo):
     stored = Assignment.objects.get(pk=assignment.pk)
     assert (stored.status, stored.completed_at, stored.completed_by) == ("done", AWARE, demo["director"])
     assert stored.title != "не должно записаться"
+
+
+def test_a_deferred_column_is_left_out_and_read_when_first_asked(processes):
+    version = ProcessVersion.objects.get(definition__key="t_parallel")
+    table = ProcessVersion._meta.db_table
+    found = rows.fetch(
+        f'SELECT {rows.columns(ProcessVersion, "v", ("xml",))} FROM "{table}" v WHERE v."id" = %s', [version.pk]
+    )
+    assert len(found[0]) == rows.width(ProcessVersion, ("xml",)) == rows.width(ProcessVersion) - 1
+    built = rows.build(ProcessVersion, found[0], defer=("xml",))
+    assert built.get_deferred_fields() == {"xml"}
+    assert built.properties == version.properties and built.checksum == version.checksum
+    assert built.xml == version.xml
