@@ -235,15 +235,13 @@ def filter_assignments(
     due_after: datetime | None = None,
     overdue: bool | None = None,
 ) -> QuerySet[Assignment]:
-    """The filters of the «Автоматизация» list, shared by the page and the API."""
+    """The API's filters of ``GET /assignments``; the title and process conditions are the page's
+    (``Assignment.matching``), so both find the same assignments."""
     if assignee:
         qs = qs.filter(assignee__user__username=_me(request, assignee))
     if status:
         qs = qs.filter(status=status)
-    if name:
-        qs = qs.filter(title_search__contains=name.casefold())
-    if process:
-        qs = qs.filter(instance__process_key=process)
+    qs = qs.filter(Assignment.matching(name or "", process or ""))
     if instance:
         qs = qs.filter(instance_id=instance)
     if due_before:

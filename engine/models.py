@@ -242,6 +242,20 @@ class Assignment(models.Model):
         if self.instance_id is not None and (not self.process_key or Assignment.instance.is_cached(self)):
             self.process_key = self.instance.process_key
 
+    @staticmethod
+    def matching(text: str = "", process: str = "") -> Q:
+        """The condition of the lists' title search and process filter, for the page and the API.
+
+        The title is matched case-insensitively in any alphabet (through ``title_search``: SQLite's
+        LIKE folds only ASCII), the process by the key copied onto the row (no join).
+        """
+        condition = Q()
+        if text:
+            condition &= Q(title_search__contains=text.casefold())
+        if process:
+            condition &= Q(process_key=process)
+        return condition
+
     @property
     def is_open(self) -> bool:
         return self.status == AssignmentStatus.OPEN

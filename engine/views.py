@@ -135,11 +135,7 @@ def filtered_assignments(request: HttpRequest, filters: ListFilters, now: dateti
     """
     base = access.visible_assignments(request.user)
     dues = _due_conditions(now, filters)
-    common = _responsible_q(request, filters)
-    if filters.q:
-        common &= Q(title_search__contains=filters.q.casefold())
-    if filters.process:
-        common &= Q(instance__process_key=filters.process)
+    common = _responsible_q(request, filters) & Assignment.matching(filters.q, filters.process)
     status_q = Q() if filters.status == "any" else Q(status=filters.status)
     due_q = dues[filters.due] if filters.due else Q()
 
