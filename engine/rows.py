@@ -48,8 +48,14 @@ def _connection() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _qn(name: str) -> str:
+def qn(name: str) -> str:
+    """A table or column name quoted for the database in use."""
     return _connection().ops.quote_name(name)
+
+
+def table(model: type[models.Model]) -> str:
+    """The model's table name, quoted."""
+    return qn(model._meta.db_table)
 
 
 # --------------------------------------------------------------------------- writing
@@ -60,10 +66,10 @@ def _insert_sql(vendor: str, model: type[models.Model], count: int, returning: b
     shape = _shape(model)
     row = "(" + ", ".join(["%s"] * len(shape.writable)) + ")"
     sql = (
-        f"INSERT INTO {_qn(shape.table)} ({', '.join(_qn(f.column) for f in shape.writable)}) "
+        f"INSERT INTO {qn(shape.table)} ({', '.join(qn(f.column) for f in shape.writable)}) "
         f"VALUES {', '.join([row] * count)}"
     )
-    return sql + f" RETURNING {_qn(shape.pk.column)}" if returning else sql
+    return sql + f" RETURNING {qn(shape.pk.column)}" if returning else sql
 
 
 def insert(objs: Sequence[models.Model], *, returning: bool = True) -> None:
@@ -98,8 +104,8 @@ def insert(objs: Sequence[models.Model], *, returning: bool = True) -> None:
 def _update_sql(vendor: str, model: type[models.Model], names: tuple[str, ...]) -> str:
     shape = _shape(model)
     fields = [model._meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{_qn(f.column)} = %s" for f in fields)
-    return f"UPDATE {_qn(shape.table)} SET {assignments} WHERE {_qn(shape.pk.column)} = %s"
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    return f"UPDATE {qn(shape.table)} SET {assignments} WHERE {qn(shape.pk.column)} = %s"
 
 
 def update(obj: models.Model, names: Sequence[str]) -> None:
@@ -129,7 +135,7 @@ def _readable(model: type[models.Model], defer: tuple[str, ...]) -> tuple[models
 def columns(model: type[models.Model], alias: str, defer: tuple[str, ...] = ()) -> str:
     """``"alias"."column", …`` for every column of ``model`` but the ``defer``red fields, in the
     order :func:`build` reads them."""
-    return ", ".join(f"{_qn(alias)}.{_qn(f.column)}" for f in _readable(model, defer))
+    return ", ".join(f"{qn(alias)}.{qn(f.column)}" for f in _readable(model, defer))
 
 
 def width(model: type[models.Model], defer: tuple[str, ...] = ()) -> int:

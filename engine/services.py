@@ -41,6 +41,7 @@ from engine.models import (
     ProcessVersion,
     Timer,
 )
+from engine.rows import qn
 from notify.models import Kind, Notification, OutboxEmail
 from notify.services import collected, notify
 from org import directory
@@ -153,9 +154,9 @@ def _definition(key: str) -> ProcessDefinition | None:
     defer = ("xml",)
     found = rows.fetch(
         f"SELECT {rows.columns(ProcessDefinition, 'd')}, {rows.columns(ProcessVersion, 'v', defer)} "
-        f"FROM {_qn(ProcessDefinition._meta.db_table)} d "
-        f"INNER JOIN {_qn(ProcessVersion._meta.db_table)} v ON v.{_qn('id')} = d.{_qn('current_id')} "
-        f"WHERE d.{_qn('key')} = %s",
+        f"FROM {rows.table(ProcessDefinition)} d "
+        f"INNER JOIN {rows.table(ProcessVersion)} v ON v.{qn('id')} = d.{qn('current_id')} "
+        f"WHERE d.{qn('key')} = %s",
         [key],
     )
     if not found:
@@ -573,8 +574,8 @@ class _Step:
         ready_ids = {t.id for t in ready}
         known: dict[str, str] = dict(
             rows.fetch(
-                f"SELECT {_qn('task_id')}, {_qn('status')} FROM {_qn(Assignment._meta.db_table)} "
-                f"WHERE {_qn('instance_id')} = %s",
+                f"SELECT {qn('task_id')}, {qn('status')} FROM {rows.table(Assignment)} "
+                f"WHERE {qn('instance_id')} = %s",
                 [self.instance.pk],
             )
         )
@@ -713,14 +714,14 @@ class _Step:
 
     def _cancel(self, task_ids: list[str] | None = None) -> None:
         """Cancel the instance's open assignments (only those of ``task_ids`` when given)."""
-        table = _qn(Assignment._meta.db_table)
+        table = rows.table(Assignment)
         sql = (
             f"SELECT {rows.columns(Assignment, 'a')} FROM {table} a "
-            f"WHERE a.{_qn('instance_id')} = %s AND a.{_qn('status')} = %s"
+            f"WHERE a.{qn('instance_id')} = %s AND a.{qn('status')} = %s"
         )
         params: list[Any] = [self.instance.pk, AssignmentStatus.OPEN.value]
         if task_ids is not None:
-            sql += f" AND a.{_qn('task_id')} IN ({', '.join(['%s'] * len(task_ids))})"
+            sql += f" AND a.{qn('task_id')} IN ({', '.join(['%s'] * len(task_ids))})"
             params.extend(task_ids)
         for row in rows.fetch(sql, params):
             assignment = rows.build(Assignment, row)
@@ -794,8 +795,8 @@ def _employees(where: str, params: list[Any], order: str = "") -> list[Employee]
     user_model = get_user_model()
     found = rows.fetch(
         f"SELECT {rows.columns(Employee, 'e')}, {rows.columns(user_model, 'u')} "
-        f"FROM {_qn(Employee._meta.db_table)} e "
-        f"INNER JOIN {_qn(user_model._meta.db_table)} u ON u.{_qn('id')} = e.{_qn('user_id')} "
+        f"FROM {rows.table(Employee)} e "
+        f"INNER JOIN {rows.table(user_model)} u ON u.{qn('id')} = e.{qn('user_id')} "
         f"WHERE {where}{order}",
         params,
     )
@@ -808,7 +809,7 @@ def _employees(where: str, params: list[Any], order: str = "") -> list[Employee]
 
 
 def _employee(pk: int) -> Employee | None:
-    found = _employees(f"e.{_qn('id')} = %s", [pk])
+    found = _employees(f"e.{qn('id')} = %s", [pk])
     return found[0] if found else None
 
 
@@ -817,16 +818,16 @@ def _least_busy_holder(code: str) -> Employee | None:
     with the fewest open assignments, ties to the lowest pk."""
     from org.models import Role
 
-    through = Employee.roles.through._meta
+    through = Employee.roles.through
     found = _employees(
-        f"e.{_qn('is_active')} = %s AND u.{_qn('is_active')} = %s AND e.{_qn('id')} IN ("
-        f"SELECT er.{_qn(through.get_field('employee').column)} FROM {_qn(through.db_table)} er "
-        f"INNER JOIN {_qn(Role._meta.db_table)} r ON r.{_qn('id')} = er.{_qn(through.get_field('role').column)} "
-        f"WHERE r.{_qn('code')} = %s)",
+        f"e.{qn('is_active')} = %s AND u.{qn('is_active')} = %s AND e.{qn('id')} IN ("
+        f"SELECT er.{qn(through._meta.get_field('employee').column)} FROM {rows.table(through)} er "
+        f"INNER JOIN {rows.table(Role)} r ON r.{qn('id')} = er.{qn(through._meta.get_field('role').column)} "
+        f"WHERE r.{qn('code')} = %s)",
         [True, True, code, AssignmentStatus.OPEN.value],
         order=(
-            f" ORDER BY (SELECT COUNT(*) FROM {_qn(Assignment._meta.db_table)} a "
-            f"WHERE a.{_qn('assignee_id')} = e.{_qn('id')} AND a.{_qn('status')} = %s), e.{_qn('id')} LIMIT 1"
+            f" ORDER BY (SELECT COUNT(*) FROM {rows.table(Assignment)} a "
+            f"WHERE a.{qn('assignee_id')} = e.{qn('id')} AND a.{qn('status')} = %s), e.{qn('id')} LIMIT 1"
         ),
     )
     return found[0] if found else None
@@ -836,7 +837,7 @@ def _least_busy_holder(code: str) -> Employee | None:
 
 
 def _lock_instance(instance_id: int) -> Instance:
-    instance = _locked_instance(f"i.{_qn('id')} = %s", instance_id)
+    instance = _locked_instance(f"i.{qn('id')} = %s", instance_id)
     if instance is None:
         raise NotFound(_("Процесс не найден."))
     return instance
@@ -850,13 +851,13 @@ def _lock_assignment(assignment_id: int, actor: Employee | None = None) -> tuple
     has just completed. Read after the lock, it is the committed one. ``actor``, when it is the
     assignee (the usual case), stands in for the assignee row instead of a join.
     """
-    table = _qn(Assignment._meta.db_table)
-    subquery = f"(SELECT {_qn('instance_id')} FROM {table} WHERE {_qn('id')} = %s)"
-    instance = _locked_instance(f"i.{_qn('id')} = {subquery}", assignment_id)
+    table = rows.table(Assignment)
+    subquery = f"(SELECT {qn('instance_id')} FROM {table} WHERE {qn('id')} = %s)"
+    instance = _locked_instance(f"i.{qn('id')} = {subquery}", assignment_id)
     if instance is None:
         raise NotFound(_("Задание не найдено."))
     found = rows.fetch(
-        f"SELECT {rows.columns(Assignment, 'a')} FROM {table} a WHERE a.{_qn('id')} = %s",
+        f"SELECT {rows.columns(Assignment, 'a')} FROM {table} a WHERE a.{qn('id')} = %s",
         [assignment_id],
     )
     if not found:
@@ -866,10 +867,6 @@ def _lock_assignment(assignment_id: int, actor: Employee | None = None) -> tuple
     if actor is not None and actor.pk == assignment.assignee_id:
         assignment.assignee = actor
     return assignment, instance
-
-
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def _locked_instance(where: str, param: int) -> Instance | None:
@@ -885,8 +882,8 @@ def _locked_instance(where: str, param: int) -> Instance | None:
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
     found = rows.fetch(
-        f"SELECT {rows.columns(Instance, 'i')}, v.{_qn('checksum')} FROM {_qn(Instance._meta.db_table)} i "
-        f"INNER JOIN {_qn(ProcessVersion._meta.db_table)} v ON v.{_qn('id')} = i.{_qn('process_id')} "
+        f"SELECT {rows.columns(Instance, 'i')}, v.{qn('checksum')} FROM {rows.table(Instance)} i "
+        f"INNER JOIN {rows.table(ProcessVersion)} v ON v.{qn('id')} = i.{qn('process_id')} "
         f"WHERE {where}{lock}",
         [param],
     )
