@@ -11,7 +11,8 @@ store and read, on SQLite and PostgreSQL alike.
 
 Not a second ORM: no queries are composed here. It inserts and updates model instances and turns
 result rows into model instances; the few SELECTs the engine needs are written where they are used,
-with :func:`columns` naming the columns. No model signals are sent: the engine's models have none.
+with :func:`columns` naming the columns. No model signals are sent: no receiver listens to the
+models written here.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _insert_sql(vendor: str, model: type[models.Model], count: int, returning: b
 
 
 def insert(objs: Sequence[models.Model], *, returning: bool = True) -> None:
-    """Insert new instances of one model with one statement; with ``returning``, set their pks.
+    """Insert new instances of one model, one statement per batch the database accepts (one, for a
+    step's rows); with ``returning``, set their pks.
 
     Like ``bulk_create``: field defaults were set when the instances were made, ``pre_save`` runs
     (``auto_now_add``), and a related object saved meanwhile lends its pk to the foreign key.
@@ -86,18 +88,21 @@ def insert(objs: Sequence[models.Model], *, returning: bool = True) -> None:
         model._default_manager.bulk_create(objs)
         return
     shape = _shape(model)
-    params: list[Any] = []
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in shape.writable)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor, model, len(objs), returning), params)
-        pks = [row[0] for row in cursor.fetchall()] if returning else []
-    for index, obj in enumerate(objs):
-        if returning:
-            setattr(obj, shape.pk.attname, pks[index])
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    size = max(1, connection.ops.bulk_batch_size(list(shape.writable), objs))  # SQLite's variable limit
+    for first in range(0, len(objs), size):
+        batch = objs[first : first + size]
+        params: list[Any] = []
+        for obj in batch:
+            obj._prepare_related_fields_for_save(operation_name="insert")
+            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in shape.writable)
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(connection.vendor, model, len(batch), returning), params)
+            pks = [row[0] for row in cursor.fetchall()] if returning else []
+        for index, obj in enumerate(batch):
+            if returning:
+                setattr(obj, shape.pk.attname, pks[index])
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 @cache

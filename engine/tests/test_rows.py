@@ -99,3 +99,14 @@ def test_a_deferred_column_is_left_out_and_read_when_first_asked(processes):
     assert built.get_deferred_fields() == {"xml"}
     assert built.properties == version.properties and built.checksum == version.checksum
     assert built.xml == version.xml
+
+
+def test_more_rows_than_one_statement_may_carry_go_in_batches(demo):
+    # SQLite refuses a statement with more than 32,766 parameters; a notification has 9 columns.
+    notices = [Notification(recipient=demo["findir"], kind="assigned", text=f"№{i}") for i in range(4000)]
+    rows.insert(notices)
+    assert len({n.pk for n in notices}) == 4000
+    assert dict(Notification.objects.filter(pk__in=[notices[0].pk, notices[-1].pk]).values_list("pk", "text")) == {
+        notices[0].pk: "№0",
+        notices[-1].pk: "№3999",
+    }
