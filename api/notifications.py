@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router
 from ninja.errors import HttpError
 
@@ -42,7 +41,5 @@ def mark_read(request: HttpRequest, notification_id: int):
     n = Notification.objects.filter(pk=notification_id, recipient=employee).first() if employee else None
     if n is None:
         raise HttpError(404, "Уведомление не найдено.")
-    if n.read_at is None:
-        n.read_at = timezone.now()
-        n.save(update_fields=["read_at"])
+    n.mark_read()
     return notification_out(n)

@@ -59,6 +59,12 @@ class Notification(models.Model):
     def read(self) -> bool:
         return self.read_at is not None
 
+    def mark_read(self) -> None:
+        """Record when it was first read; reading it again keeps that time."""
+        if self.read_at is None:
+            self.read_at = timezone.now()
+            self.save(update_fields=["read_at"])
+
 
 class OutboxEmail(models.Model):
     """One e-mail to send. Claimed by one worker at a time; sent once."""

@@ -51,9 +51,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; with htmx the row is redrawn in place."""
     notification = _get(request, pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    notification.mark_read()
     if request.htmx:
         response = render(request, "notify/_notification.html", {"n": notification})
         response["HX-Trigger"] = "notifications-changed"
@@ -72,9 +70,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's link and mark it read on the way (only links within the site)."""
     notification = _get(request, pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    notification.mark_read()
     url = notification.url
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return redirect(url)

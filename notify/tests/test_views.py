@@ -37,6 +37,10 @@ def test_marking_read_updates_the_count_and_keeps_the_outbox(demo, login):
     assert note.read_at is not None
     assert note.email.sent_at is None  # the e-mail is the worker's business, untouched
     assert "bell-count" not in _bell(client.get("/").content.decode())
+    first_read = note.read_at
+    client.get(f"/notifications/{note.pk}/open/")  # following it later keeps when it was first read
+    note.refresh_from_db()
+    assert note.read_at == first_read
 
 
 def test_marking_read_with_htmx_redraws_the_row(demo, login):
