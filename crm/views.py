@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -63,7 +64,8 @@ def company_list(request: HttpRequest) -> HttpResponse:
     inn = (request.GET.get("inn") or "").strip()
     qs = services.search_companies(q, inn).select_related("responsible__user")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": q, "inn": inn, "total": page.paginator.count}
+    query = urlencode({name: value for name, value in (("q", q), ("inn", inn)) if value})
+    context = {"page": page, "q": q, "inn": inn, "total": page.paginator.count, "query": query}
     template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
     return render(request, template, context)
 
