@@ -6,9 +6,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils import timezone
 
 from analytics.models import Baseline
+from base import clock
 
 
 @admin.register(Baseline)
@@ -23,6 +23,6 @@ class BaselineAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Baseline, form: Any, change: bool) -> None:
-        obj.updated_at = timezone.now()
+        obj.updated_at = clock.now()
         obj.updated_by = getattr(request.user, "employee", None)
         super().save_model(request, obj, form, change)

@@ -25,7 +25,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from analytics.models import Baseline
-from engine import clock
+from base import clock
 from engine.models import (
     Assignment,
     AssignmentStatus,
@@ -37,14 +37,20 @@ from engine.models import (
     ProcessDefinition,
     Timer,
 )
+from processes.names import (
+    ACTION_SUBMIT,
+    CARD_STEPS,
+    DECISION_REJECT,
+    MANAGER_APPROVAL,
+    REASON_NEEDS_CHANGES,
+    REJECTION_REASON,
+)
 from tasks.models import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
 #: Default period: the last 90 days, today included.
 DEFAULT_DAYS = 90
-#: The steps where a counterparty card is entered (``processes.md``, add_counterparty 1 and 4).
-CARD_KEYS = ("fill_card", "revise_card")
 #: The percentiles shown, nearest-rank: the smallest value with at least p % of values at or below it.
 PERCENTILES = (50, 90)
 #: Outcomes that mean "a decision was reached": these instances are the department's approvals.
@@ -86,7 +92,7 @@ def default_period(now: datetime | None = None) -> tuple[date, date]:
 
 def may_see_figures(user: Any) -> bool:
     """Directors, the finance director, the head of sales and administrators see the figures."""
-    from soglasie.permissions import is_administrator
+    from org.access import is_administrator
 
     if user is None or not user.is_authenticated:
         return False
@@ -99,7 +105,7 @@ def may_see_figures(user: Any) -> bool:
 
 
 def may_edit_baseline(user: Any) -> bool:
-    from soglasie.permissions import is_administrator
+    from org.access import is_administrator
 
     return is_administrator(user)
 
@@ -339,8 +345,16 @@ def _step_figures(since: datetime, until: datetime, process: str | None) -> dict
         f" SUM(CASE WHEN {key} IN (%s, %s) AND a.decision = %s THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN ({key} = %s AND a.decision = %s) OR ({key} = %s AND a.decision = %s) THEN 1 ELSE 0 END)"
     )
-    # the decision field of these steps: action (cards), decision (approvals), reason (rejection_reason)
-    sums_params = [*CARD_KEYS, "submit", "manager_approval", "reject", "rejection_reason", "needs_changes"]
+    # cards submitted (the card steps' action), cards returned (a manager's reject, a finance
+    # director's reason "needs changes")
+    sums_params = [
+        *CARD_STEPS,
+        ACTION_SUBMIT,
+        MANAGER_APPROVAL,
+        DECISION_REJECT,
+        REJECTION_REASON,
+        REASON_NEEDS_CHANGES,
+    ]
     sql = (
         f"SELECT a.process_key, {key}, a.duration_minutes, {sums} FROM {assignment} a"
         f" WHERE {where} AND {own} GROUP BY a.process_key, {key}, a.duration_minutes"
@@ -412,7 +426,7 @@ def _approvals(since: datetime, until: datetime, process: str | None) -> dict[st
 
 def _refused_cards(since: datetime, until: datetime, process: str | None) -> int:
     """Card submissions refused by the checks: one ``refused`` history row per refused attempt."""
-    refused = History.objects.filter(event=HistoryEvent.REFUSED, key__in=CARD_KEYS, at__gte=since, at__lt=until)
+    refused = History.objects.filter(event=HistoryEvent.REFUSED, key__in=CARD_STEPS, at__gte=since, at__lt=until)
     if process:
         refused = refused.filter(instance__process_key=process)
     return refused.count()

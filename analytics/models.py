@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from org.models import Employee
 
 
@@ -49,7 +49,7 @@ class Baseline(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Рассылка, напоминания, сбор подписей и поиск документов вручную."),
     )
-    updated_at = models.DateTimeField(_("изменено"), default=timezone.now)
+    updated_at = models.DateTimeField(_("изменено"), default=clock.now)
     updated_by = models.ForeignKey(
         Employee, verbose_name=_("изменил"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -15,13 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import charts, figures
 from analytics.forms import BaselineForm, FilterForm
 from analytics.models import Baseline
+from base import clock
 from engine.models import Outcome
 
 
@@ -63,7 +63,7 @@ def baseline(request: HttpRequest) -> HttpResponse:
     form = BaselineForm(request.POST, instance=Baseline.load())
     if form.is_valid():
         row = form.save(commit=False)
-        row.updated_at = timezone.now()
+        row.updated_at = clock.now()
         row.updated_by = getattr(request.user, "employee", None)
         row.save()
         messages.success(request, _("Показатели до внедрения сохранены."))

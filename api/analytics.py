@@ -8,11 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from analytics import figures
 from analytics.forms import check_filters
-from api.errors import FieldErrors
+from base.errors import Forbidden, Invalid
 
 router = Router(tags=["analytics"])
 
@@ -32,8 +31,8 @@ def analytics(request: HttpRequest, filters: Query[Filters]) -> dict[str, Any]:
     Directors, the finance director, the head of sales and administrators only (403 otherwise).
     """
     if not figures.may_see_figures(request.user):
-        raise HttpError(403, _("Показатели доступны директорам, руководителю отдела продаж и администраторам."))
+        raise Forbidden(_("Показатели доступны директорам, руководителю отдела продаж и администраторам."))
     errors = check_filters(filters.from_, filters.to, filters.process)
     if errors:
-        raise FieldErrors(errors)
+        raise Invalid(errors)
     return figures.compute(filters.from_, filters.to, filters.process or None)

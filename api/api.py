@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
@@ -9,9 +11,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import AUTH
-from api.errors import FieldErrors, validation_errors
+from api.errors import validation_errors
 from api.models import ApiToken
-from org.auth import LoginLocked, authenticate_throttled
+from base.errors import Invalid, SoglasieError, TooManyRequests
+from org.access import is_administrator
+from org.auth import authenticate_throttled
 
 api = NinjaAPI(
     title="Soglasie API",
@@ -24,9 +28,18 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(FieldErrors)
-def _field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=400)
+@api.exception_handler(SoglasieError)
+def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
+    """Every refusal of a service, with its status and sentence (and the fields, for input)."""
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.errors or isinstance(exc, Invalid):
+        body["errors"] = exc.errors
+    if isinstance(exc, Invalid) and exc.warnings:
+        body["warnings"] = exc.warnings
+    response = api.create_response(request, body, status=exc.status)
+    if isinstance(exc, TooManyRequests) and exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -68,10 +81,7 @@ class MeOut(Schema):
 @api.post("/auth/token", auth=None, response={200: TokenOut, 401: Detail, 429: Detail}, tags=["auth"])
 def issue_token(request: HttpRequest, payload: TokenIn):
     """Exchange a username and password for a bearer token (locked after repeated failures)."""
-    try:
-        user = authenticate_throttled(request, payload.username, payload.password)
-    except LoginLocked as locked:
-        return Status(429, {"detail": str(locked)})
+    user = authenticate_throttled(request, payload.username, payload.password)
     if user is None:
         return Status(401, {"detail": _("Неверное имя пользователя или пароль.")})
     _token, raw = ApiToken.issue(user)
@@ -81,8 +91,6 @@ def issue_token(request: HttpRequest, payload: TokenIn):
 @api.get("/me", response=MeOut, tags=["auth"])
 def me(request: HttpRequest):
     """Who the caller is: handy to check a token."""
-    from soglasie.permissions import is_administrator
-
     employee = getattr(request.user, "employee", None)
     return {
         "username": request.user.get_username(),

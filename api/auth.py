@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from api.models import ApiToken
+from base import clock
 
 
 class BearerToken(HttpBearer):
@@ -16,7 +16,7 @@ class BearerToken(HttpBearer):
         found = ApiToken.find(token)
         if found is None:
             return None
-        now = timezone.now()
+        now = clock.now()
         # Touch at most once a minute: a write per request would serialise every API call on SQLite.
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

@@ -12,13 +12,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Status
-from ninja.errors import HttpError
 
-from api.errors import FieldErrors
+from base.errors import Forbidden, Invalid, NotFound
 from crm import services
 from crm.models import Company
 from engine import access
-from soglasie.permissions import is_administrator
+from org.access import employee_of, is_administrator
 
 router = Router(tags=["companies"])
 
@@ -41,9 +40,9 @@ def company_out(company: Company) -> dict[str, Any]:
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if limit < 1 or limit > 500:
-        raise FieldErrors({"limit": [_("от 1 до 500")]})
+        raise Invalid({"limit": [_("от 1 до 500")]})
     if offset < 0:
-        raise FieldErrors({"offset": [_("не меньше 0")]})
+        raise Invalid({"offset": [_("не меньше 0")]})
     return limit, offset
 
 
@@ -68,10 +67,7 @@ def check_company(
     reported as a duplicate of itself.
     """
     if instance is not None:
-        try:
-            access.get_instance_for_user(request.user, instance)
-        except access.NotFound:
-            raise HttpError(404, _("Процесс не найден.")) from None
+        access.get_instance_for_user(request.user, instance)
     return services.check_card(payload, instance=instance).as_dict()
 
 
@@ -79,17 +75,14 @@ def check_company(
 def create_company(request: HttpRequest, payload: dict[str, Any] = CARD_BODY):
     """Administrators only: a company outside the process, after the very same checks."""
     if not is_administrator(request.user):
-        raise HttpError(
-            403, _("Контрагенты добавляются через процесс «Добавление контрагента»; напрямую — только администратор.")
+        raise Forbidden(
+            _("Контрагенты добавляются через процесс «Добавление контрагента»; напрямую — только администратор.")
         )
     check = services.check_card(payload)
     if not check.ok:
-        raise FieldErrors(check.errors)
+        raise Invalid(check.errors)
     cleaned = services.fill_defaults(dict(check.cleaned), starter=None)
-    try:
-        company = services.create_company(cleaned, actor=access.employee_of(request.user))
-    except services.DuplicateCompany as error:
-        raise HttpError(409, str(error)) from None
+    company = services.create_company(cleaned, actor=employee_of(request.user))
     return Status(201, {**company_out(company), "warnings": check.warnings})
 
 
@@ -101,7 +94,7 @@ def get_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
         .first()
     )
     if company is None:
-        raise HttpError(404, _("Контрагент не найден."))
+        raise NotFound(_("Контрагент не найден."))
     data = company_out(company)
     data["history"] = [
         {

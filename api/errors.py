@@ -5,15 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
-
-
-class FieldErrors(HttpError):
-    """400 with errors by field; raised when a service refuses input and nothing was changed."""
-
-    def __init__(self, errors: dict[str, list[str]], detail: str | None = None) -> None:
-        super().__init__(400, detail or _("Проверьте введённые данные."))
-        self.errors = errors
 
 
 def validation_errors(ninja_errors: list[dict[str, Any]]) -> dict[str, list[str]]:

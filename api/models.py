@@ -7,8 +7,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from base import clock
 
 
 def hash_token(raw: str) -> str:
@@ -27,7 +28,7 @@ class ApiToken(models.Model):
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("начало токена"), max_length=8, editable=False)
-    created_at = models.DateTimeField(_("создан"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("создан"), default=clock.now, editable=False)
     last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
 
@@ -54,5 +55,5 @@ class ApiToken(models.Model):
 
     def revoke(self) -> None:
         if self.revoked_at is None:
-            self.revoked_at = timezone.now()
+            self.revoked_at = clock.now()
             self.save(update_fields=["revoked_at"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
-from ninja.errors import HttpError
 
+from base.errors import NotFound
 from notify.models import Notification
 
 router = Router(tags=["notifications"])
@@ -40,6 +41,6 @@ def mark_read(request: HttpRequest, notification_id: int):
     employee = getattr(request.user, "employee", None)
     n = Notification.objects.filter(pk=notification_id, recipient=employee).first() if employee else None
     if n is None:
-        raise HttpError(404, "Уведомление не найдено.")
+        raise NotFound(_("Уведомление не найдено."))
     n.mark_read()
     return notification_out(n)

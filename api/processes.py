@@ -7,29 +7,24 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
-from api.errors import FieldErrors
-from engine import access, forms, services
+from base import clock
+from base.errors import Invalid
+from crm.services import company_of
+from engine import access, actions, forms
 from engine.definitions import model_for
 from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
 
 router = Router(tags=["processes"])
 
 
-def raise_engine_error(error: services.EngineError) -> None:
-    if isinstance(error, services.InvalidInput):
-        raise FieldErrors(error.errors, error.message) from None
-    raise HttpError(error.status, error.message) from None
-
-
 # ---------------------------------------------------------------- serialising
 
 
 def assignment_out(assignment: Assignment, *, full: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
+    now = now or clock.now()
     data: dict[str, Any] = {
         "id": assignment.pk,
         "key": assignment.key,
@@ -87,10 +82,10 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
         "started_at": instance.started_at,
         "finished_at": instance.finished_at,
         "variables": instance.variables,
-        "company": company_of(instance),
+        "company": company.pk if (company := company_of(instance)) else None,
     }
     if full:
-        now = timezone.now()
+        now = clock.now()
         data["assignments"] = [
             assignment_out(a, now=now)
             for a in instance.assignments.select_related("assignee__user", "completed_by__user", "instance").order_by(
@@ -109,17 +104,6 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
             for h in instance.history.select_related("actor__user").order_by("at", "pk")
         ]
     return data
-
-
-def company_of(instance: Instance) -> int | None:
-    """The company a counterparty process created, once the crm app is installed."""
-    from django.apps import apps
-
-    try:
-        company_model = apps.get_model("crm", "Company")
-    except LookupError:
-        return None
-    return company_model.objects.filter(created_by_instance=instance).values_list("pk", flat=True).first()
 
 
 # ---------------------------------------------------------------- processes
@@ -153,10 +137,7 @@ def list_processes(request: HttpRequest):
 
 @router.post("/processes/{key}/start", response={201: dict})
 def start_process(request: HttpRequest, key: str, payload: StartIn):
-    try:
-        instance = services.start(key, by=request.user, variables=payload.variables)
-    except services.EngineError as error:
-        raise_engine_error(error)
+    instance = actions.start(key, by=request.user, variables=payload.variables)
     return Status(201, instance_out(instance))
 
 
@@ -195,18 +176,12 @@ def get_instance(request: HttpRequest, instance_id: int):
 @router.post("/instances/{instance_id}/stop", response=dict)
 def stop_instance(request: HttpRequest, instance_id: int, payload: StopIn):
     _instance(request, instance_id)
-    try:
-        instance = services.stop(instance_id, by=request.user, reason=payload.reason)
-    except services.EngineError as error:
-        raise_engine_error(error)
+    instance = actions.stop(instance_id, by=request.user, reason=payload.reason)
     return instance_out(instance)
 
 
 def _instance(request: HttpRequest, instance_id: int) -> Instance:
-    try:
-        return access.get_instance_for_user(request.user, instance_id)
-    except access.NotFound:
-        raise HttpError(404, "Процесс не найден.") from None
+    return access.get_instance_for_user(request.user, instance_id)
 
 
 # ---------------------------------------------------------------- assignments
@@ -249,7 +224,7 @@ def filter_assignments(
     if due_after:
         qs = qs.filter(due_at__gte=due_after)
     if overdue:
-        qs = qs.filter(status=AssignmentStatus.OPEN, due_at__lte=timezone.now())
+        qs = qs.filter(status=AssignmentStatus.OPEN, due_at__lte=clock.now())
     return qs
 
 
@@ -283,7 +258,7 @@ def list_assignments(
     )
     qs = qs.order_by("due_at", "pk") if order == "due" else qs.order_by("-created_at", "-pk")
     limit, offset = _page(limit, offset)
-    now = timezone.now()
+    now = clock.now()
     return {"items": [assignment_out(a, now=now) for a in qs[offset : offset + limit]], "count": qs.count()}
 
 
@@ -295,12 +270,9 @@ def get_assignment(request: HttpRequest, assignment_id: int):
 @router.post("/assignments/{assignment_id}/complete", response=dict)
 def complete_assignment(request: HttpRequest, assignment_id: int, payload: CompleteIn):
     _assignment(request, assignment_id)
-    try:
-        assignment = services.complete(
-            assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
-        )
-    except services.EngineError as error:
-        raise_engine_error(error)
+    assignment = actions.complete(
+        assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
+    )
     assignment.refresh_from_db()
     return assignment_out(assignment, full=True)
 
@@ -308,18 +280,12 @@ def complete_assignment(request: HttpRequest, assignment_id: int, payload: Compl
 @router.post("/assignments/{assignment_id}/delegate", response=dict)
 def delegate_assignment(request: HttpRequest, assignment_id: int, payload: DelegateIn):
     _assignment(request, assignment_id)
-    try:
-        assignment = services.delegate(assignment_id, by=request.user, to=payload.to, comment=payload.comment)
-    except services.EngineError as error:
-        raise_engine_error(error)
+    assignment = actions.delegate(assignment_id, by=request.user, to=payload.to, comment=payload.comment)
     return assignment_out(assignment, full=False)
 
 
 def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
-    try:
-        return access.get_assignment_for_user(request.user, assignment_id)
-    except access.NotFound:
-        raise HttpError(404, "Задание не найдено.") from None
+    return access.get_assignment_for_user(request.user, assignment_id)
 
 
 # ---------------------------------------------------------------- helpers
@@ -331,7 +297,7 @@ def _me(request: HttpRequest, username: str) -> str:
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if limit < 1 or limit > 500:
-        raise FieldErrors({"limit": ["от 1 до 500"]})
+        raise Invalid({"limit": [_("от 1 до 500")]})
     if offset < 0:
-        raise FieldErrors({"offset": ["не меньше 0"]})
+        raise Invalid({"offset": [_("не меньше 0")]})
     return limit, offset

@@ -8,23 +8,22 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
-from api.errors import FieldErrors
-from engine.access import employee_of
+from base import clock
+from base.errors import Forbidden, Invalid
+from org.access import employee_of
 from tasks import access
 from tasks.forms import TaskForm
 from tasks.models import Task, TaskComment, TaskStatus
-from tasks.services import TaskError, add_comment, complete_task, create_task, task_url
+from tasks.services import add_comment, complete_task, create_task
 
 router = Router(tags=["tasks"])
 
 
 def task_out(task: Task, *, full: bool = False, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
+    now = now or clock.now()
     data: dict[str, Any] = {
         "id": task.pk,
         "title": task.title,
@@ -38,7 +37,7 @@ def task_out(task: Task, *, full: bool = False, user: Any = None, now: datetime 
         "completed_by": task.completed_by.username if task.completed_by else None,
         "instance": task.instance_id,
         "overdue": bool(task.is_open and task.deadline and task.deadline <= now),
-        "url": task_url(task),
+        "url": task.get_absolute_url(),
     }
     if full:
         data["may_complete"] = access.may_complete(user, task)
@@ -79,11 +78,11 @@ def list_tasks(
 ):
     """Tasks the caller may see; ``responsible``/``created_by`` take a username or ``me``."""
     if status and status not in TaskStatus.values:
-        raise FieldErrors({"status": [_("Допустимо: %(values)s") % {"values": ", ".join(TaskStatus.values)}]})
+        raise Invalid({"status": [_("Допустимо: %(values)s") % {"values": ", ".join(TaskStatus.values)}]})
     if not 1 <= limit <= 500:
-        raise FieldErrors({"limit": [_("от 1 до 500")]})
+        raise Invalid({"limit": [_("от 1 до 500")]})
     if offset < 0:
-        raise FieldErrors({"offset": [_("не меньше 0")]})
+        raise Invalid({"offset": [_("не меньше 0")]})
     qs = access.visible_tasks(request.user)
     if responsible:
         qs = qs.filter(responsible__user__username=_me(request, responsible))
@@ -93,7 +92,7 @@ def list_tasks(
         qs = qs.filter(status=status)
     if instance:
         qs = qs.filter(instance_id=instance)
-    now = timezone.now()
+    now = clock.now()
     return {"items": [task_out(t, now=now) for t in qs[offset : offset + limit]], "count": qs.count()}
 
 
@@ -107,14 +106,11 @@ def new_task(request: HttpRequest, payload: TaskIn):
     """A plain task for a colleague (or oneself); the responsible person is notified."""
     author = employee_of(request.user)
     if author is None:
-        raise HttpError(403, _("Создавать задачи могут только сотрудники."))
+        raise Forbidden(_("Создавать задачи могут только сотрудники."))
     form = TaskForm(payload.dict(), user=request.user)
     if not form.is_valid():
-        raise FieldErrors(form.errors_by_field())
-    try:
-        task = create_task(created_by=author, **form.cleaned_data)
-    except TaskError as error:
-        raise FieldErrors(error.errors, error.message) from None
+        raise Invalid(form.errors_by_field())
+    task = create_task(created_by=author, **form.cleaned_data)
     return Status(201, task_out(access.get_task_for_user(request.user, task.pk), full=True, user=request.user))
 
 
@@ -123,10 +119,7 @@ def complete(request: HttpRequest, task_id: int):
     """200 with the task; 403 unless the responsible person (or deputy, or an administrator); 409 when
     already done. A task a process waits for moves the process on."""
     _task(request, task_id)
-    try:
-        complete_task(task_id, by=request.user)
-    except TaskError as error:
-        raise HttpError(error.status, error.message) from None
+    complete_task(task_id, by=request.user)
     return task_out(access.get_task_for_user(request.user, task_id), full=True, user=request.user)
 
 
@@ -142,19 +135,13 @@ def create_comment(request: HttpRequest, task_id: int, payload: CommentIn):
     task = _task(request, task_id)
     author = employee_of(request.user)
     if author is None:
-        raise HttpError(403, _("Комментировать могут только сотрудники."))
-    try:
-        comment = add_comment(task, author=author, text=payload.text)
-    except TaskError as error:
-        raise FieldErrors(error.errors, error.message) from None
+        raise Forbidden(_("Комментировать могут только сотрудники."))
+    comment = add_comment(task, author=author, text=payload.text)
     return Status(201, comment_out(comment))
 
 
 def _task(request: HttpRequest, task_id: int) -> Task:
-    try:
-        return access.get_task_for_user(request.user, task_id)
-    except access.NotFound:
-        raise HttpError(404, _("Задача не найдена.")) from None
+    return access.get_task_for_user(request.user, task_id)
 
 
 def _me(request: HttpRequest, username: str) -> str:

@@ -13,13 +13,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from crm import services
 from crm.models import Company, CompanyChange, Contact, Document
 from crm.validation import check_email, check_phone, check_url
-from engine.access import employee_of
+from org.access import employee_of
 
 
 class CompanyAdminForm(forms.ModelForm):
@@ -130,7 +130,7 @@ class CompanyAdmin(admin.ModelAdmin):
         if change:
             original = Company.objects.get(pk=obj.pk)
             obj._card_before = services.card_of(original)  # contacts and documents not yet saved
-            obj.updated_at = timezone.now()
+            obj.updated_at = clock.now()
         else:
             obj._card_before = None
             obj.created_by = employee_of(request.user)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from crm.validation import KIND_CHOICES, LEGAL_FORM_CHOICES, MAX_LENGTHS
 from org.models import Employee
 
@@ -62,7 +63,7 @@ class Company(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("добавлен"), default=timezone.now)
+    created_at = models.DateTimeField(_("добавлен"), default=clock.now)
     created_by = models.ForeignKey(
         Employee,
         verbose_name=_("кто добавил"),
@@ -80,7 +81,7 @@ class Company(models.Model):
         on_delete=models.PROTECT,
         related_name="company",
     )
-    updated_at = models.DateTimeField(_("изменён"), default=timezone.now)
+    updated_at = models.DateTimeField(_("изменён"), default=clock.now)
     search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
@@ -161,7 +162,7 @@ class CompanyChange(models.Model):
     """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="changes")
-    at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("когда"), default=clock.now, db_index=True)
     actor = models.ForeignKey(
         Employee, verbose_name=_("кто"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -13,7 +13,7 @@ makes a second company for one instance impossible even if the step ran twice, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,6 +21,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import clock
+from base.errors import Conflict
 from crm.models import ChangeAction, Company, CompanyChange, Contact, Document
 from crm.names import similar_names
 from crm.validation import (
@@ -39,8 +41,6 @@ from crm.validation import (
 from org import directory
 from org.models import Employee
 
-PROCESS_KEY = "add_counterparty"
-CARD_STEPS = ("fill_card", "revise_card")
 REASON_SAME_REG_NUMBER = "same_reg_number"
 """An existing company of the same country has this registration number (foreign organisations)."""
 MAX_SIMILAR = 5
@@ -126,14 +126,14 @@ def record_change(
         if not changes:
             return None
     return CompanyChange.objects.create(
-        company=company, actor=actor, action=action, instance=instance, changes=changes, at=timezone.now()
+        company=company, actor=actor, action=action, instance=instance, changes=changes, at=clock.now()
     )
 
 
 # --------------------------------------------------------------------------- duplicates
 
 
-def _same_kpp(a: str | None, b: str | None) -> bool:
+def same_kpp(a: str | None, b: str | None) -> bool:
     """ИНН (with КПП where there is one): a missing КПП on either side does not tell them apart."""
     return not a or not b or a == b
 
@@ -157,7 +157,7 @@ def company_duplicates(card: Mapping[str, Any], *, exclude_company: int | None =
     companies = Company.objects.exclude(pk=exclude_company) if exclude_company else Company.objects.all()
     if inn:
         for company in companies.filter(inn=inn).order_by("pk"):
-            if _same_kpp(kpp, company.kpp):
+            if same_kpp(kpp, company.kpp):
                 found.append(_company_entry(company, REASON_SAME_INN))
     reg_number = card.get("reg_number") or ""
     if card.get("legal_form") == FOREIGN and reg_number:
@@ -173,47 +173,19 @@ def company_duplicates(card: Mapping[str, Any], *, exclude_company: int | None =
     return found
 
 
-def running_duplicates(card: Mapping[str, Any], *, exclude_instance: int | None = None) -> list[dict[str, Any]]:
-    """Other running `add_counterparty` instances whose submitted card has this ИНН (+КПП).
+#: Cards still on their way into Soglasie (a running process's submitted card), checked for the
+#: same ИНН/КПП like the companies: ``(card, exclude_instance) -> entries`` with reason
+#: ``REASON_SAME_INN_RUNNING``. Registered by the process that collects cards (``processes``);
+#: crm itself knows no process.
+RunningCards = Callable[[Mapping[str, Any], int | None], list[dict[str, Any]]]
+RUNNING_CARDS: list[RunningCards] = []
 
-    Only instances whose card was submitted at least once count (`fill_card` done): variables given
-    at the start are not a checked card and must not block anyone.
-    """
-    from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus
 
-    inn = card.get("inn") or ""
-    if not inn:
-        return []
-    submitted = Assignment.objects.filter(key="fill_card", status=AssignmentStatus.DONE).values("instance")
-    instances = Instance.objects.filter(
-        process_key=PROCESS_KEY, status=InstanceStatus.RUNNING, pk__in=submitted, variables__inn=inn
-    ).select_related("started_by")
-    if exclude_instance:
-        instances = instances.exclude(pk=exclude_instance)
-    found = []
-    for instance in instances.order_by("pk"):
-        variables = instance.variables or {}
-        if not _same_kpp(card.get("kpp"), variables.get("kpp")):
-            continue
-        name = variables.get("name") or instance.title
-        who = instance.started_by.full_name if instance.started_by else ""
-        identifiers = _("ИНН %(inn)s") % {"inn": inn}
-        if variables.get("kpp"):
-            identifiers = _("ИНН %(inn)s и КПП %(kpp)s") % {"inn": inn, "kpp": variables["kpp"]}
-        found.append(
-            {
-                "id": instance.pk,
-                "instance": instance.pk,
-                "name": name,
-                "inn": inn,
-                "kpp": variables.get("kpp") or "",
-                "reason": REASON_SAME_INN_RUNNING,
-                "url": f"/instances/{instance.pk}/",
-                "message": _("%(ids)s: контрагент «%(name)s» уже добавляется в другом процессе (запустил %(who)s)")
-                % {"ids": identifiers, "name": name, "who": who or "—"},
-            }
-        )
-    return found
+def running_cards(fn: RunningCards) -> RunningCards:
+    """Register a source of cards in progress (a decorator)."""
+    if fn not in RUNNING_CARDS:
+        RUNNING_CARDS.append(fn)
+    return fn
 
 
 def similar_companies(
@@ -252,7 +224,8 @@ def duplicates_hook(*, instance: int | None = None, company: int | None = None) 
 
     def lookup(card: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         exact = company_duplicates(card, exclude_company=company)
-        exact += running_duplicates(card, exclude_instance=instance)
+        for source in RUNNING_CARDS:
+            exact += source(card, instance)
         exact_companies = [entry["id"] for entry in exact if entry["reason"] != REASON_SAME_INN_RUNNING]
         similar = similar_companies(card, exclude=exact_companies, exclude_company=company)
         return exact, similar
@@ -302,7 +275,7 @@ def fill_defaults(cleaned: dict[str, Any], *, starter: str | None) -> dict[str, 
 # --------------------------------------------------------------------------- creating
 
 
-class DuplicateCompany(Exception):
+class DuplicateCompany(Conflict):
     """The company to create already exists (same ИНН+КПП): carries the entries to link to."""
 
     def __init__(self, entries: list[dict[str, Any]]) -> None:
@@ -324,7 +297,7 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
     existing = company_duplicates(card)
     if existing:
         raise DuplicateCompany(existing)
-    company = Company(created_by=actor, created_by_instance=instance, created_at=timezone.now())
+    company = Company(created_by=actor, created_by_instance=instance, created_at=clock.now())
     _apply_card(company, card)
     company.updated_at = company.created_at
     try:
@@ -380,7 +353,7 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
     before = card_of(company)
     with transaction.atomic():
         _apply_card(company, card)
-        company.updated_at = timezone.now()
+        company.updated_at = clock.now()
         company.save()
         _replace_rows(company, card)
         record_change(company, actor=actor, before=before, after=card_of(company))
@@ -388,6 +361,11 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
 
 
 # --------------------------------------------------------------------------- finding
+
+
+def company_of(instance: Any) -> Company | None:
+    """The company a counterparty process created (None for any other process, or before its end)."""
+    return Company.objects.filter(created_by_instance=instance).first()
 
 
 def search_companies(q: str | None = None, inn: str | None = None) -> QuerySet[Company]:

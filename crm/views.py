@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from base.errors import NotFound
 from crm import services
 from crm.models import Company
 from crm.templatetags.crm_cards import feedback_for
@@ -158,5 +159,5 @@ def _own_instance(request: HttpRequest) -> int | None:
         return None
     try:
         return access.get_assignment_for_user(request.user, int(raw)).instance_id
-    except access.NotFound:
+    except NotFound:
         return None

@@ -10,36 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from base.errors import NotFound
 from engine.models import Assignment, Instance, ProcessDefinition
 from org import directory
-from org.models import Employee
-from soglasie.permissions import is_administrator
-
-
-class AccessError(Exception):
-    status = 403
-
-
-class NotFound(AccessError):
-    status = 404
-
-
-def employee_of(user: Any) -> Employee | None:
-    return getattr(user, "employee", None) if user is not None and user.is_authenticated else None
-
-
-def visible_people(user: Any) -> set[int] | None:
-    """Employee ids whose work ``user`` may see; None means everyone (administrators)."""
-    if is_administrator(user):
-        return None
-    me = employee_of(user)
-    if me is None:
-        return set()
-    ids = {me.pk}
-    ids.update(e.pk for e in directory.reports_of(me))
-    ids.update(Employee.objects.filter(deputy=me).values_list("pk", flat=True))
-    return ids
+from org.access import employee_of, is_administrator, visible_people
 
 
 def visible_instances(user: Any) -> QuerySet[Instance]:
@@ -65,7 +41,7 @@ def get_instance_for_user(user: Any, pk: int) -> Instance:
     """The instance, or ``NotFound`` when it does not exist or is not the user's to see."""
     instance = visible_instances(user).select_related("process__definition", "started_by__user").filter(pk=pk).first()
     if instance is None:
-        raise NotFound
+        raise NotFound(_("Процесс не найден."))
     return instance
 
 
@@ -79,7 +55,7 @@ def get_assignment_for_user(user: Any, pk: int) -> Assignment:
         visible_assignments(user).filter(pk=pk).exists()
         or visible_instances(user).filter(pk=assignment.instance_id).exists()
     ):
-        raise NotFound
+        raise NotFound(_("Задание не найдено."))
     return assignment
 
 

@@ -11,7 +11,7 @@ Guards against SpiffWorkflow 3.2.0 behaviour (see ``docs/bpmn.md``, "Engine note
 * its script engine is ``eval``/``exec``: replaced by :class:`_SafeScriptEngine` backed by
   :mod:`engine.expressions`; the Python environment it would fall back to refuses to run anything;
 * its timers read ``datetime.now`` and turn months into fixed seconds: replaced by
-  :class:`_ClockDurationTimer`/:class:`_ClockDateTimer`, which read :func:`engine.clock.now` and do
+  :class:`_ClockDurationTimer`/:class:`_ClockDateTimer`, which read :func:`base.clock.now` and do
   calendar month arithmetic;
 * its task tree keeps every completed task and grows one level per step of a loop: the state grows
   forever, ``Task.is_descendant_of`` (recursive) overflows the stack in a parallel join after
@@ -53,7 +53,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock, expressions, workcal
+from base import clock
+from engine import expressions, workcal
 from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fields_property
 from engine.workcal import Duration
 
@@ -688,7 +689,7 @@ class _Parser(BpmnParser):
 
 
 class _ClockDurationTimer(DurationTimerEventDefinition):
-    """A duration timer that reads :func:`engine.clock.now` and adds months by the calendar."""
+    """A duration timer that reads :func:`base.clock.now` and adds months by the calendar."""
 
     def has_fired(self, my_task: Any) -> bool:
         fire_at = my_task._get_internal_data("event_value")
@@ -701,7 +702,7 @@ class _ClockDurationTimer(DurationTimerEventDefinition):
 
 
 class _ClockDateTimer(TimeDateEventDefinition):
-    """A date timer (``timeDate`` with an offset) that reads :func:`engine.clock.now`."""
+    """A date timer (``timeDate`` with an offset) that reads :func:`base.clock.now`."""
 
     def has_fired(self, my_task: Any) -> bool:
         fire_at = my_task._get_internal_data("event_value")
@@ -860,7 +861,7 @@ class Runner:
         """Run engine steps until only people or future timers are awaited.
 
         Runs script tasks, gateways, service tasks (``call_service(topic, variables)`` may return
-        variables to merge) and timers due by :func:`engine.clock.now`. Returns the timers that
+        variables to merge) and timers due by :func:`base.clock.now`. Returns the timers that
         fired during this call (an addition to the brief's ``-> None``: the caller sends reminders
         for them). Raises :class:`RunError` on a failing expression or hook.
         """
@@ -913,7 +914,7 @@ class Runner:
         self._record()
 
     def waiting_timers(self) -> list[WaitingTimer]:
-        """Timers waiting to fire, with the instant they fire at (by :func:`engine.clock.now`)."""
+        """Timers waiting to fire, with the instant they fire at (by :func:`base.clock.now`)."""
         result = []
         for task in self.workflow.get_tasks(state=TaskState.WAITING):
             ed = getattr(task.task_spec, "event_definition", None)

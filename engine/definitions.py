@@ -10,11 +10,11 @@ import logging
 import threading
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from engine import bpmn, clock
+from base import clock
+from engine import bpmn
 from engine.bpmn import DeployError, ProcessModel
 from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS
 from engine.models import ProcessDefinition, ProcessVersion, Schedule
@@ -22,8 +22,6 @@ from engine.schedule import Schedule as ScheduleSpec
 from org.models import Employee
 
 log = logging.getLogger(__name__)
-
-PROCESS_DIR = Path(settings.BASE_DIR) / "processes"
 
 _cache: dict[tuple[int, str], ProcessModel] = {}
 _cache_lock = threading.Lock()
@@ -125,10 +123,10 @@ def _deploy_schedule(definition: ProcessDefinition, model: ProcessModel) -> None
         )
 
 
-def deploy_directory(directory: Path | None = None) -> list[tuple[str, bool]]:
-    """Deploy every ``*.bpmn`` under ``processes/`` whose content changed. Returns (key, created)."""
+def deploy_directory(directory: Path) -> list[tuple[str, bool]]:
+    """Deploy every ``*.bpmn`` in ``directory`` whose content changed. Returns (key, created)."""
     results = []
-    for path in sorted((directory or PROCESS_DIR).glob("*.bpmn")):
+    for path in sorted(directory.glob("*.bpmn")):
         version, created = deploy(path.read_bytes(), filename=path.name)
         results.append((version.definition.key, created))
     return results

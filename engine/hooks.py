@@ -1,15 +1,30 @@
-"""The few Python hooks BPMN files may call, registered by name.
+"""Everything the engine calls outside itself, registered by name: the one door out of the core.
 
-A BPMN file names a hook (``camunda:topic="create_company"`` on a service task, or the ``validator``
-property of a user task); the code lives in ``processes/hooks.py`` and registers itself here. The
-deploy step refuses a file that names a hook nobody registered.
+The engine sits below the rooms that know the customer's processes (``processes/``), plain tasks
+(``tasks/``) and notifications (``notify/``), so it never imports them. Each of them registers
+here what the engine should call, when its app is ready:
+
+- **service hooks** (``camunda:topic="create_company"`` on a service task) and **form validators**
+  (the ``validator`` property of a user task), by name; the deploy step refuses a file that names
+  one nobody registered;
+- **unique keys** (the process property ``unique_by``): how to pick a start's key when the start
+  did not give one (the quarter a scheduled period runs for) and how to check a given one;
+- **plain tasks**: a user task of ``kind=task`` becomes a task (задача) of the tasks app, and the
+  process waits until somebody completes it (the tasks app then calls
+  :func:`engine.actions.resume_after_task`);
+- **listeners** of the engine's :class:`Event` s (an assignment opened, moved, overdue, a
+  reminder, a process finished): how notifications learn what happened. Inside a step they get
+  the step's events together, after its rows are written and before it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from org.models import Employee
 
@@ -58,3 +73,138 @@ def form_validator(name: str) -> Callable[[FormValidator], FormValidator]:
         return fn
 
     return register
+
+
+# --------------------------------------------------------------------------- unique keys
+
+
+class UniqueKey(Protocol):
+    """The rule behind ``unique_by``: at most one instance of a process per value of that variable."""
+
+    def value_at(self, properties: dict[str, Any], moment: datetime, tz: str) -> str | None:
+        """The value a start at ``moment`` takes when it was not given one (None: it must be given)."""
+
+    def check(self, value: str) -> str | None:
+        """A sentence saying what is wrong with ``value``, or None."""
+
+
+UNIQUE_KEYS: dict[str, UniqueKey] = {}
+
+
+def unique_key(name: str) -> Callable[[type], type]:
+    """Register the rule of ``unique_by="<name>"`` (a class with ``value_at`` and ``check``)."""
+
+    def register(cls: type) -> type:
+        UNIQUE_KEYS[name] = cls()
+        return cls
+
+    return register
+
+
+# --------------------------------------------------------------------------- plain tasks
+
+
+class PlainTasks(Protocol):
+    """What the engine asks of the tasks app, inside the step's transaction."""
+
+    def open(
+        self,
+        *,
+        instance: Any,
+        process_task_id: str,
+        title: str,
+        description: str,
+        responsible: Employee,
+        deadline: datetime | None,
+        now: datetime,
+    ) -> None:
+        """Create the task a process step waits for."""
+
+    def waiting(self, instance: Any) -> set[str]:
+        """The step ids of the instance that already have their task (open or done)."""
+
+    def close(self, instance: Any, now: datetime) -> None:
+        """The instance ended: its open tasks are done with it."""
+
+
+_plain_tasks: list[PlainTasks] = []
+
+
+def register_plain_tasks(handler: PlainTasks) -> None:
+    _plain_tasks[:] = [handler]
+
+
+def plain_tasks() -> PlainTasks | None:
+    """The registered handler, or None when no app handles plain tasks (deploy refuses such steps)."""
+    return _plain_tasks[0] if _plain_tasks else None
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EventKind:
+    ASSIGNED = "assigned"  # an assignment was opened
+    MOVED = "moved"  # an open assignment went to someone else (delegated, reassigned)
+    REMINDER = "reminder"  # a reminder timer of an open assignment fired
+    OVERDUE = "overdue"  # an open assignment passed its deadline
+    FINISHED = "finished"  # an instance ended (any outcome)
+
+
+@dataclass
+class Event:
+    """Something that happened in a step; ``data`` holds what the kind needs (see :class:`EventKind`):
+    MOVED: ``previous`` and ``target`` (Employees), ``comment``, ``reason`` (``delegated`` or
+    ``reassigned``); FINISHED: ``outcome``."""
+
+    kind: str
+    instance: Any
+    assignment: Any = None
+    actor: Employee | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[list[Event]], None]
+LISTENERS: list[Listener] = []
+
+_pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("engine_events", default=None)
+
+
+def listen(fn: Listener) -> Listener:
+    if fn not in LISTENERS:
+        LISTENERS.append(fn)
+    return fn
+
+
+def emit(event: Event) -> None:
+    """Tell the listeners; inside :func:`collecting_events` the event waits for the block's end."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+        return
+    _dispatch([event])
+
+
+@contextlib.contextmanager
+def collecting_events() -> Iterator[Callable[[], None]]:
+    """Hold the events emitted inside the block; the yielded function hands them to the listeners.
+
+    The step calls it after writing its own rows, so a listener's rows can refer to them; if the
+    block fails, nothing is dispatched (the transaction is rolled back anyway).
+    """
+    token = _pending.set([])
+
+    def flush() -> None:
+        events = _pending.get() or []
+        _pending.set([])
+        _dispatch(events)
+
+    try:
+        yield flush
+    finally:
+        _pending.reset(token)
+
+
+def _dispatch(events: list[Event]) -> None:
+    if events:
+        for listener in LISTENERS:
+            listener(events)

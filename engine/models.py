@@ -12,9 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Left
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from org.models import Employee
 
 
@@ -50,7 +51,7 @@ class ProcessVersion(models.Model):
     checksum = models.CharField(max_length=64)
     filename = models.CharField(max_length=300, blank=True)
     properties = models.JSONField(default=dict, blank=True)
-    deployed_at = models.DateTimeField(_("развёрнут"), default=timezone.now)
+    deployed_at = models.DateTimeField(_("развёрнут"), default=clock.now)
     deployed_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -73,6 +74,11 @@ class Outcome(models.TextChoices):
     STOPPED = "stopped", _("остановлено")
     COMPLETED = "completed", _("выполнено")
 
+    @classmethod
+    def label_of(cls, outcome: str | None) -> str:
+        """The outcome in words; an unknown one (from an older file) as it is."""
+        return str(cls(outcome).label) if outcome in cls.values else (outcome or "")
+
 
 class Instance(models.Model):
     """A running or finished process.
@@ -94,7 +100,7 @@ class Instance(models.Model):
     started_by = models.ForeignKey(
         Employee, verbose_name=_("запустил"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    started_at = models.DateTimeField(_("запущен"), default=timezone.now)
+    started_at = models.DateTimeField(_("запущен"), default=clock.now)
     finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
@@ -113,6 +119,9 @@ class Instance(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"{self.process_key} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("instance", args=[self.pk])
 
     @property
     def running(self) -> bool:
@@ -168,7 +177,7 @@ class Assignment(models.Model):
     status = models.CharField(
         _("состояние"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
     )
-    created_at = models.DateTimeField(_("создано"), default=timezone.now)
+    created_at = models.DateTimeField(_("создано"), default=clock.now)
     due_at = models.DateTimeField(_("срок"), null=True, blank=True)
     completed_at = models.DateTimeField(_("выполнено"), null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -232,6 +241,9 @@ class Assignment(models.Model):
                 kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("assignment", args=[self.pk])
+
     def derive_fields(self) -> None:
         """Fill the columns copied from others; ``save()`` calls it, and so must any other writer."""
         # SQLite's LIKE folds only ASCII: a case-folded copy makes title search work for Cyrillic
@@ -261,7 +273,7 @@ class Assignment(models.Model):
         return self.status == AssignmentStatus.OPEN
 
     def is_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
+        now = now or clock.now()
         if self.due_at is None:
             return False
         if self.status == AssignmentStatus.OPEN:
@@ -308,7 +320,7 @@ class Schedule(models.Model):
     enabled = models.BooleanField(_("включено"), default=True)
     active_since = models.DateTimeField(
         _("действует с"),
-        default=timezone.now,
+        default=clock.now,
         help_text=_("Периоды до этого момента не запускаются задним числом."),
     )
 
@@ -326,7 +338,7 @@ class ScheduledStart(models.Model):
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="starts")
     period_key = models.CharField(max_length=40)
     fire_at = models.DateTimeField()
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=clock.now)
     instance = models.ForeignKey(Instance, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField(blank=True)
 
@@ -357,7 +369,7 @@ class History(models.Model):
     """Append-only: what happened, who did it, when, with what data. Kept forever."""
 
     instance = models.ForeignKey(Instance, on_delete=models.PROTECT, related_name="history")
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     event = models.CharField(max_length=20, choices=HistoryEvent.choices)
     assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="history")

@@ -37,10 +37,9 @@ Consequences worth knowing:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -53,11 +52,7 @@ __all__ = [
     "Occurrence",
     "Schedule",
     "next_occurrence",
-    "next_quarter",
     "occurrences",
-    "parse_quarter",
-    "previous_quarter",
-    "quarter_of",
 ]
 
 #: How far before ``after`` nominal times are considered when the working-day move is
@@ -222,50 +217,3 @@ def next_occurrence(schedule: Schedule, after: datetime) -> Occurrence:
     if best is None:
         raise ValueError(f"schedule {schedule.cron!r} never fires after {after.isoformat()}")
     return best
-
-
-# --------------------------------------------------------------------------- quarters
-
-_QUARTER_RE = re.compile(r"(?P<year>[0-9]{4})-Q(?P<q>[1-4])")
-
-
-def _quarter_tuple(d: date) -> tuple[int, int]:
-    return d.year, (d.month - 1) // 3 + 1
-
-
-def _format_quarter(year: int, q: int) -> str:
-    return f"{year:04d}-Q{q}"
-
-
-def quarter_of(d: date) -> str:
-    """``"2027-Q1"`` for any date in January–March 2027.
-
-    Pass a local date: a UTC ``datetime`` late on 31 December is already next year in
-    Moscow, and this function uses the fields it is given.
-    """
-    return _format_quarter(*_quarter_tuple(d))
-
-
-def next_quarter(d: date) -> str:
-    """The quarter after the one containing ``d`` (trade conditions are set ahead)."""
-    year, q = _quarter_tuple(d)
-    return _format_quarter(year + 1, 1) if q == 4 else _format_quarter(year, q + 1)
-
-
-def previous_quarter(d: date) -> str:
-    """The quarter before the one containing ``d``."""
-    year, q = _quarter_tuple(d)
-    return _format_quarter(year - 1, 4) if q == 1 else _format_quarter(year, q - 1)
-
-
-def parse_quarter(s: str) -> tuple[int, int]:
-    """``"2027-Q1"`` → ``(2027, 1)``; strictly ``YYYY-Qn`` with n in 1..4, else ``ValueError``."""
-    if not isinstance(s, str):
-        raise ValueError(f"quarter must be a string like '2027-Q1', got {type(s).__name__}")
-    match = _QUARTER_RE.fullmatch(s)
-    if match is None:
-        raise ValueError(f"malformed quarter {s!r}: expected 'YYYY-Qn' with n in 1..4, e.g. '2027-Q1'")
-    year = int(match["year"])
-    if year < 1:
-        raise ValueError(f"malformed quarter {s!r}: year must be 0001 or later")
-    return year, int(match["q"])

@@ -1,4 +1,4 @@
-"""Deactivating an employee hands their open work to their line manager (same transaction)."""
+"""Deactivating an employee hands their open assignments to their successor (same transaction)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,6 @@ from org.directory import employee_deactivated
 
 @receiver(employee_deactivated)
 def _reassign(sender: Any, employee: Any, by: Any = None, **kwargs: Any) -> None:
-    from engine.services import reassign_open_work
+    from engine.actions import reassign_open_work
 
     reassign_open_work(employee, by=by)

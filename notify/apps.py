@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NotifyConfig(AppConfig):
     name = "notify"
     verbose_name = _("Уведомления")
+
+    def ready(self) -> None:
+        from engine import hooks
+        from notify.handlers import on_engine_events
+
+        hooks.listen(on_engine_events)

@@ -8,9 +8,9 @@ touches the in-app notification.
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from org.models import Employee
 
 
@@ -34,7 +34,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     text = models.TextField()
     url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
     assignment = models.ForeignKey(
         "engine.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
@@ -62,7 +62,7 @@ class Notification(models.Model):
     def mark_read(self) -> None:
         """Record when it was first read; reading it again keeps that time."""
         if self.read_at is None:
-            self.read_at = timezone.now()
+            self.read_at = clock.now()
             self.save(update_fields=["read_at"])
 
 
@@ -73,8 +73,8 @@ class OutboxEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    next_attempt_at = models.DateTimeField(default=clock.now)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     gave_up_at = models.DateTimeField(null=True, blank=True)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.core.mail import EmailMessage
 from django.db.models import F
 
-from engine import clock
+from base import clock
 from notify.models import OutboxEmail
 
 log = logging.getLogger(__name__)

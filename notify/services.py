@@ -1,24 +1,19 @@
-"""Writing notifications. Called inside the step's transaction: nothing is sent before it commits."""
+"""Writing notifications: in-app rows and their outbox e-mails, in the caller's transaction.
+
+Nothing is sent before the transaction commits: the worker sends the outbox (``notify.outbox``).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from engine import rows
 from notify.models import MAILED_KINDS, Notification, OutboxEmail
 from org.models import Employee
-
-Writer = Callable[[list[Notification], list[OutboxEmail]], None]
-
-_collecting: contextvars.ContextVar[list[tuple[Notification, OutboxEmail | None]] | None] = contextvars.ContextVar(
-    "notifications_collecting", default=None
-)
 
 
 def notify(
@@ -31,23 +26,36 @@ def notify(
     instance: Any = None,
     task: Any = None,
 ) -> Notification:
-    """Create an in-app notification and, for the mailed kinds, an outbox e-mail.
+    """Create an in-app notification and, for the mailed kinds, an outbox e-mail, now."""
+    notification, email = build(
+        recipient, kind, text, url=url, assignment=assignment, instance=instance, task=task
+    )
+    write([(notification, email)])
+    return notification
 
-    Inside :func:`collected` the two rows are held and written at the block's end (the returned
-    notification has no pk until then); elsewhere they are saved at once.
-    """
+
+def build(
+    recipient: Employee,
+    kind: str,
+    text: str,
+    *,
+    url: str = "",
+    assignment: Any = None,
+    instance: Any = None,
+    task: Any = None,
+) -> tuple[Notification, OutboxEmail | None]:
+    """The rows of one notification, unsaved: :func:`write` saves many with one statement per table."""
     notification = Notification(
         recipient=recipient, kind=kind, text=text, url=url, assignment=assignment, instance=instance, task=task
     )
-    email = _email(notification, recipient, kind, text, url)
-    pending = _collecting.get()
-    if pending is not None:
-        pending.append((notification, email))
-        return notification
-    notification.save()
-    if email is not None:
-        email.save()
-    return notification
+    return notification, _email(notification, recipient, kind, text, url)
+
+
+def write(pairs: list[tuple[Notification, OutboxEmail | None]]) -> None:
+    """Insert notifications, then their e-mails (which take the notifications' pks)."""
+    if pairs:
+        rows.insert([n for n, _e in pairs])
+        rows.insert([e for _n, e in pairs if e is not None], returning=False)
 
 
 def _email(notification: Notification, recipient: Employee, kind: str, text: str, url: str) -> OutboxEmail | None:
@@ -69,22 +77,3 @@ def _email(notification: Notification, recipient: Employee, kind: str, text: str
             ]
         )
     return OutboxEmail(notification=notification, to=address, subject=subject, body=body)
-
-
-@contextlib.contextmanager
-def collected(write: Writer) -> Iterator[None]:
-    """Hold the notifications made inside the block and hand them to ``write`` at its end.
-
-    For a caller that writes many rows in one transaction (the engine's step): its notifications
-    go in with one statement per table instead of two per notification. ``write`` must save the
-    notifications first (they get their pks) and then the e-mails. If the block fails, nothing is
-    written, as the transaction around it is rolled back anyway.
-    """
-    token = _collecting.set([])
-    try:
-        yield
-        pending = _collecting.get() or []
-    finally:
-        _collecting.reset(token)
-    if pending:
-        write([n for n, _e in pending], [e for _n, e in pending if e is not None])

@@ -11,19 +11,19 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from engine import access
+from base import clock
 from notify.models import Notification
+from org.access import employee_of
 
 PAGE_SIZE = 50
 
 
 def _mine(request: HttpRequest) -> QuerySet[Notification]:
-    me = access.employee_of(request.user)
+    me = employee_of(request.user)
     if me is None:
         return Notification.objects.none()
     return Notification.objects.filter(recipient=me)
@@ -61,7 +61,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = _mine(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    count = _mine(request).filter(read_at__isnull=True).update(read_at=clock.now())
     messages.success(request, _("Отмечено прочитанными: %(n)s.") % {"n": count})
     return redirect("notifications")
 

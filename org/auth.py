@@ -13,19 +13,21 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import clock
+from base.errors import TooManyRequests
 from org.models import LoginFailure
 
 
-class LoginLocked(Exception):
+class LoginLocked(TooManyRequests):
     """Too many failed attempts; the message says how long to wait."""
 
     def __init__(self) -> None:
         minutes = settings.LOGIN_LOCKOUT_MINUTES
         super().__init__(
-            _("Слишком много неудачных попыток входа. Повторите через %(minutes)d минут.") % {"minutes": minutes}
+            _("Слишком много неудачных попыток входа. Повторите через %(minutes)d минут.") % {"minutes": minutes},
+            retry_after=minutes * 60,
         )
 
 
@@ -35,7 +37,7 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _window_start():
-    return timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    return clock.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
 def is_locked(username: str, address: str) -> bool:
@@ -55,7 +57,7 @@ def authenticate_throttled(request: HttpRequest, username: str, password: str) -
         raise LoginLocked
     user = authenticate(request, username=username, password=password)
     if user is None:
-        LoginFailure.objects.create(username=key[:150], address=address[:64], at=timezone.now())
+        LoginFailure.objects.create(username=key[:150], address=address[:64], at=clock.now())
         LoginFailure.objects.filter(at__lt=_window_start()).delete()
         return None
     LoginFailure.objects.filter(username=key, address=address).delete()

@@ -46,6 +46,18 @@ def line_manager(employee: Employee) -> Employee | None:
     return None
 
 
+def successor(employee: Employee) -> Employee | None:
+    """Who takes over a leaving employee's open work: their line manager, or else the first active
+    administrator, so that work is never left ownerless."""
+    return line_manager(employee) or (
+        Employee.objects.filter(is_active=True, user__is_active=True, user__is_staff=True)
+        .exclude(pk=employee.pk)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+
+
 def role_holders(code: str) -> QuerySet[Employee]:
     """Active holders of a role, in a stable order.
 

@@ -15,18 +15,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from crm import services as crm
+from crm.validation import REASON_SAME_INN_RUNNING
 from engine.hooks import FormContext, ServiceContext, form_validator, service_hook
-from engine.services import Conflict
+from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus
 from notify.models import Kind
 from notify.services import notify
 from org import directory
-
-ACTION_STOP = "stop"
+from processes.names import ACTION_STOP, ADD_COUNTERPARTY, DECISION_APPROVE, FILL_CARD
 
 
 @service_hook("prepare_card")
@@ -67,7 +68,7 @@ def validate_approval(
     data: dict[str, Any], context: FormContext
 ) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, list[str]]]:
     """An approval of a card that already exists as a company is refused, naming the company."""
-    if data.get("decision") != "approve":
+    if data.get("decision") != DECISION_APPROVE:
         return {}, {}, {}
     variables = context.variables or {}
     existing = crm.company_duplicates(
@@ -85,12 +86,10 @@ def validate_approval(
 @service_hook("create_company")
 def create_company(context: ServiceContext) -> dict[str, Any]:
     """The approved card becomes a company (once per instance); the responsible gets the link."""
-    try:
-        company, created = crm.create_company_for_instance(context.instance, context.variables)
-    except crm.DuplicateCompany as error:
-        # Only a race gets here (the approval validator refuses a known duplicate): the approval
-        # is not taken, nothing is saved, and the approver is told which company already exists.
-        raise Conflict(str(error)) from None
+    # A DuplicateCompany (a Conflict) gets out of here only in a race (the approval validator
+    # refuses a known duplicate): the approval is not taken, nothing is saved, and the approver is
+    # told which company already exists.
+    company, created = crm.create_company_for_instance(context.instance, context.variables)
     if created:
         responsible = company.responsible
         if responsible is not None and not responsible.is_active:
@@ -104,3 +103,45 @@ def create_company(context: ServiceContext) -> dict[str, Any]:
                 instance=context.instance,
             )
     return {"company_id": company.pk}
+
+
+@crm.running_cards
+def running_duplicates(card: Mapping[str, Any], exclude_instance: int | None = None) -> list[dict[str, Any]]:
+    """Other running `add_counterparty` instances whose submitted card has this ИНН (+КПП).
+
+    Only instances whose card was submitted at least once count (`fill_card` done): variables given
+    at the start are not a checked card and must not block anyone.
+    """
+    inn = card.get("inn") or ""
+    if not inn:
+        return []
+    submitted = Assignment.objects.filter(key=FILL_CARD, status=AssignmentStatus.DONE).values("instance")
+    instances = Instance.objects.filter(
+        process_key=ADD_COUNTERPARTY, status=InstanceStatus.RUNNING, pk__in=submitted, variables__inn=inn
+    ).select_related("started_by")
+    if exclude_instance:
+        instances = instances.exclude(pk=exclude_instance)
+    found = []
+    for instance in instances.order_by("pk"):
+        variables = instance.variables or {}
+        if not crm.same_kpp(card.get("kpp"), variables.get("kpp")):
+            continue
+        name = variables.get("name") or instance.title
+        who = instance.started_by.full_name if instance.started_by else ""
+        identifiers = _("ИНН %(inn)s") % {"inn": inn}
+        if variables.get("kpp"):
+            identifiers = _("ИНН %(inn)s и КПП %(kpp)s") % {"inn": inn, "kpp": variables["kpp"]}
+        found.append(
+            {
+                "id": instance.pk,
+                "instance": instance.pk,
+                "name": name,
+                "inn": inn,
+                "kpp": variables.get("kpp") or "",
+                "reason": REASON_SAME_INN_RUNNING,
+                "url": instance.get_absolute_url(),
+                "message": _("%(ids)s: контрагент «%(name)s» уже добавляется в другом процессе (запустил %(who)s)")
+                % {"ids": identifiers, "name": name, "who": who or "—"},
+            }
+        )
+    return found

@@ -41,10 +41,8 @@ def _recipients(usernames: Any) -> list[Employee]:
 
 
 def _instance_link(instance: Any, employee: Employee) -> str:
-    from engine.services import instance_url
-
     if access.visible_instances(employee.user).filter(pk=instance.pk).exists():
-        return instance_url(instance)
+        return instance.get_absolute_url()
     return ""
 
 

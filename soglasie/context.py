@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from soglasie.permissions import is_administrator
+from org.access import is_administrator
 
 
 def _sees_figures(user: Any) -> bool:

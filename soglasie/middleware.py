@@ -1,4 +1,5 @@
-"""Project middleware: log-in required everywhere (the API answers 401 itself), Russian first."""
+"""Project middleware: log-in required everywhere (the API answers 401 itself), Russian first, and
+the pages' answer to a refusal."""
 
 from __future__ import annotations
 
@@ -40,3 +41,28 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class RefusalPagesMiddleware:
+    """A refusal a page did not show in place (``base.errors``) becomes a page with its sentence and
+    status: 404 for what does not exist or is not the user's to see, 403, 409, 429 with the reason.
+
+    The pages' half of "mapped to HTTP once"; the API's half is its exception handler.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        from django.shortcuts import render
+
+        from base.errors import SoglasieError
+
+        if not isinstance(exception, SoglasieError) or request.path_info.startswith("/api/"):
+            return None
+        return render(
+            request, "refused.html", {"message": exception.message, "status": exception.status}, status=exception.status
+        )

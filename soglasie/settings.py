@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "soglasie",
     "org",
     "engine",
+    "work",
     "processes",
     "crm",
     "tasks",
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "soglasie.middleware.RefusalPagesMiddleware",
 ]
 
 ROOT_URLCONF = "soglasie.urls"

@@ -12,11 +12,10 @@ admin.site.site_header = "Soglasie"
 admin.site.site_title = "Soglasie"
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("", include("engine.urls")),
+    path("", include("work.urls")),
     path("", include("crm.urls")),
     path("", include("tasks.urls")),
     path("", include("notify.urls")),

@@ -12,15 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from engine.access import employee_of, visible_people
+from base.errors import NotFound
 from org import directory
-from soglasie.permissions import is_administrator
+from org.access import employee_of, is_administrator, visible_people
 from tasks.models import Task
-
-
-class NotFound(Exception):
-    """No such task, or not the user's to see."""
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
@@ -38,7 +35,7 @@ def get_task_for_user(user: Any, pk: int) -> Task:
     """The task, or ``NotFound`` when it does not exist or is not the user's to see."""
     task = visible_tasks(user).filter(pk=pk).first()
     if task is None:
-        raise NotFound
+        raise NotFound(_("Задача не найдена."))
     return task
 
 

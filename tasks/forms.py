@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from engine import access, clock
+from base import clock
+from engine import access
 from engine.models import Instance
 from org import directory
 from org.models import Employee

@@ -7,9 +7,10 @@ then names the SpiffWorkflow task that completes when this task is done.
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
 from org.models import Employee
 
 
@@ -27,7 +28,7 @@ class Task(models.Model):
     created_by = models.ForeignKey(
         Employee, verbose_name=_("автор"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("создана"), default=timezone.now)
+    created_at = models.DateTimeField(_("создана"), default=clock.now)
     deadline = models.DateTimeField(_("срок"), null=True, blank=True)
     status = models.CharField(_("состояние"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     completed_at = models.DateTimeField(_("выполнена"), null=True, blank=True)
@@ -53,6 +54,9 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("task", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
@@ -62,7 +66,7 @@ class TaskComment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("комментарий"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -1,4 +1,10 @@
-"""Plain tasks: create, complete, comment. A task a process waits for moves the process on."""
+"""Plain tasks: create, complete, comment. A task a process waits for moves the process on.
+
+The engine reaches this app only through its hook registry (:class:`ProcessTasks`, registered when
+the app is ready): a step of ``kind=task`` opens a task here, and completing it calls
+``engine.actions.resume_after_task``. Deactivating an employee hands their open tasks to the same
+successor the engine gives their assignments (``org.directory.successor``).
+"""
 
 from __future__ import annotations
 
@@ -8,33 +14,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from engine import clock
+from base import clock
+from base.errors import Conflict, Forbidden, Invalid, NotFound
+from engine import actions
 from notify.models import Kind
 from notify.services import notify
+from org import directory
+from org.access import is_administrator
 from org.models import Employee
-from soglasie.permissions import is_administrator
 from tasks.models import Task, TaskComment, TaskStatus
-
-
-class TaskError(Exception):
-    status = 400
-
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-
-
-class TaskNotAllowed(TaskError):
-    status = 403
-
-
-class TaskConflict(TaskError):
-    status = 409
-
-
-def task_url(task: Task) -> str:
-    return f"/tasks/{task.pk}/"
 
 
 def create_task(
@@ -54,7 +42,7 @@ def create_task(
     if responsible is None or not responsible.is_active:
         errors["responsible"] = [_("Сотрудник не найден или неактивен")]
     if errors:
-        raise TaskError(_("Проверьте введённые данные."), errors)
+        raise Invalid(errors)
     task = Task.objects.create(
         title=title.strip()[:300],
         description=description,
@@ -69,34 +57,11 @@ def create_task(
         responsible,
         Kind.TASK,
         _("Новая задача: «%(title)s»") % {"title": task.title},
-        url=task_url(task),
+        url=task.get_absolute_url(),
         task=task,
         instance=instance,
     )
     return task
-
-
-def create_process_task(
-    *,
-    instance: Any,
-    process_task_id: str,
-    title: str,
-    description: str,
-    responsible: Employee,
-    deadline: datetime | None,
-    now: datetime,
-) -> Task:
-    """The step of a process that is a plain task: the process waits until it is done."""
-    return create_task(
-        title=title,
-        responsible=responsible,
-        created_by=None,
-        description=description,
-        deadline=deadline,
-        instance=instance,
-        process_task_id=process_task_id,
-        now=now,
-    )
 
 
 def complete_task(task_id: int, *, by: Any) -> Task:
@@ -105,26 +70,65 @@ def complete_task(task_id: int, *, by: Any) -> Task:
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("responsible").filter(pk=task_id).first()
         if task is None:
-            raise TaskError(_("Задача не найдена."))
-        allowed = is_administrator(by) or (
-            actor is not None and (actor.pk == task.responsible_id or task.responsible.deputy_id == actor.pk)
-        )
-        if not allowed:
-            raise TaskNotAllowed(_("Выполнить задачу может только ответственный."))
+            raise NotFound(_("Задача не найдена."))
+        if not (is_administrator(by) or (actor is not None and directory.may_act_for(actor, task.responsible))):
+            raise Forbidden(_("Выполнить задачу может только ответственный."))
         if task.status != TaskStatus.OPEN:
-            raise TaskConflict(_("Задача уже выполнена."))
+            raise Conflict(_("Задача уже выполнена."))
         task.status = TaskStatus.DONE
         task.completed_at = clock.now()
         task.completed_by = actor
         task.save(update_fields=["status", "completed_at", "completed_by"])
         if task.instance_id and task.process_task_id:
-            from engine.services import complete_process_task
-
-            complete_process_task(task, actor=actor)
+            actions.resume_after_task(
+                task.instance_id, task.process_task_id, actor=actor, data={"task": task.pk, "title": task.title}
+            )
     return task
 
 
 def add_comment(task: Task, *, author: Employee, text: str) -> TaskComment:
     if not (text or "").strip():
-        raise TaskError(_("Проверьте введённые данные."), {"text": [_("Обязательное поле")]})
+        raise Invalid({"text": [_("Обязательное поле")]})
     return TaskComment.objects.create(task=task, author=author, text=text.strip(), created_at=clock.now())
+
+
+class ProcessTasks:
+    """The engine's plain-task steps (``engine.hooks.PlainTasks``): a task the process waits for."""
+
+    def open(
+        self,
+        *,
+        instance: Any,
+        process_task_id: str,
+        title: str,
+        description: str,
+        responsible: Employee,
+        deadline: datetime | None,
+        now: datetime,
+    ) -> None:
+        create_task(
+            title=title,
+            responsible=responsible,
+            created_by=None,
+            description=description,
+            deadline=deadline,
+            instance=instance,
+            process_task_id=process_task_id,
+            now=now,
+        )
+
+    def waiting(self, instance: Any) -> set[str]:
+        return set(Task.objects.filter(instance=instance).values_list("process_task_id", flat=True))
+
+    def close(self, instance: Any, now: datetime) -> None:
+        Task.objects.filter(instance=instance, status=TaskStatus.OPEN).exclude(process_task_id="").update(
+            status=TaskStatus.DONE, completed_at=now
+        )
+
+
+def hand_over_open_tasks(employee: Employee) -> int:
+    """A deactivated employee's open tasks go to their successor; returns how many moved."""
+    target = directory.successor(employee)
+    if target is None:
+        return 0
+    return Task.objects.filter(responsible=employee, status=TaskStatus.OPEN).update(responsible=target)

@@ -14,19 +14,20 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from base import clock
+from base.errors import SoglasieError
 from engine import access as engine_access
+from org.access import employee_of
 from tasks import access
 from tasks.forms import TaskForm
 from tasks.models import Task, TaskStatus
-from tasks.services import TaskError, add_comment, complete_task, create_task
+from tasks.services import add_comment, complete_task, create_task
 
 PAGE_SIZE = 50
 
@@ -63,7 +64,7 @@ class Filters:
 def task_list(request: HttpRequest) -> HttpResponse:
     """My tasks: open ones first, the nearest deadline first; overdue ones marked."""
     filters = Filters.from_query(request)
-    me = engine_access.employee_of(request.user)
+    me = employee_of(request.user)
     qs = access.visible_tasks(request.user)
     if filters.show == "mine":
         qs = qs.filter(responsible=me) if me else qs.none()
@@ -72,7 +73,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if filters.status != "any":
         qs = qs.filter(status=filters.status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
+    now = clock.now()
     rows = [(task, _overdue(task, now)) for task in page.object_list]
     context = {
         "filters": filters,
@@ -99,17 +100,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_new(request: HttpRequest) -> HttpResponse:
     """A new task for a colleague (or oneself); ``?instance=`` links it to a process instance."""
-    author = engine_access.employee_of(request.user)
+    author = employee_of(request.user)
     if author is None:
         return render(
-            request, "engine/refused.html", {"message": _("Создавать задачи могут только сотрудники.")}, status=403
+            request, "refused.html", {"message": _("Создавать задачи могут только сотрудники.")}, status=403
         )
     if request.method == "POST":
         form = TaskForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 task = create_task(created_by=author, **form.cleaned_data)
-            except TaskError as error:
+            except SoglasieError as error:
                 for field, problems in error.errors.items():
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
@@ -129,7 +130,7 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task(request, pk)
     try:
         complete_task(task.pk, by=request.user)
-    except TaskError as error:
+    except SoglasieError as error:
         task.refresh_from_db()
         return _task_page(request, task, notice=error.message, status=error.status)
     messages.success(request, _("Задача «%(title)s» выполнена.") % {"title": task.title})
@@ -139,29 +140,22 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_comment(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task(request, pk)
-    author = engine_access.employee_of(request.user)
+    author = employee_of(request.user)
     if author is None:
         return _task_page(request, task, notice=_("Комментировать могут только сотрудники."), status=403)
     text = request.POST.get("text", "")
     try:
         add_comment(task, author=author, text=text)
-    except TaskError as error:
+    except SoglasieError as error:
         return _task_page(request, task, comment_errors=error.errors.get("text", []), comment_text=text, status=400)
-    return redirect(f"{task_url_of(task)}#comments")
+    return redirect(f"{task.get_absolute_url()}#comments")
 
 
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def task_url_of(task: Task) -> str:
-    return reverse("task", args=[task.pk])
-
-
 def _get_task(request: HttpRequest, pk: int) -> Task:
-    try:
-        return access.get_task_for_user(request.user, pk)
-    except access.NotFound:
-        raise Http404(_("Задача не найдена.")) from None
+    return access.get_task_for_user(request.user, pk)
 
 
 def _overdue(task: Task, now: Any) -> bool:
@@ -182,7 +176,7 @@ def _task_page(
     )
     context = {
         "task": task,
-        "overdue": _overdue(task, timezone.now()),
+        "overdue": _overdue(task, clock.now()),
         "may_complete": access.may_complete(request.user, task),
         "instance_visible": instance_visible,
         "comments": task.comments.select_related("author"),

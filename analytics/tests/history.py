@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine import services
+from base.errors import Invalid
+from engine import actions
 from engine.models import Assignment, AssignmentStatus, Instance
 
 URL = "https://docs.example.com/discounts"
@@ -27,19 +28,19 @@ class Walk:
 
     def start(self, key: str, moment: str, by: str = "manager1") -> Instance:
         self.at(moment)
-        return services.start(key, by=self.demo[by].user, variables={"quarter": "2026-Q2"})
+        return actions.start(key, by=self.demo[by].user, variables={"quarter": "2026-Q2"})
 
     def open(self, instance: Instance, key: str) -> Assignment:
         return Assignment.objects.get(instance=instance, key=key, status=AssignmentStatus.OPEN)
 
     def do(self, instance: Instance, key: str, moment: str, by: str, **data: Any) -> None:
         self.at(moment)
-        services.complete(self.open(instance, key).pk, by=self.demo[by].user, data=data)
+        actions.complete(self.open(instance, key).pk, by=self.demo[by].user, data=data)
 
     def refused(self, instance: Instance, key: str, moment: str, by: str, **data: Any) -> None:
         self.at(moment)
-        with pytest.raises(services.InvalidInput):
-            services.complete(self.open(instance, key).pk, by=self.demo[by].user, data=data)
+        with pytest.raises(Invalid):
+            actions.complete(self.open(instance, key).pk, by=self.demo[by].user, data=data)
 
 
 def approval_history(walk: Walk) -> dict[str, Instance]:

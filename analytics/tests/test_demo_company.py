@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from base.errors import Invalid
 from crm.tests.factories import deploy_counterparty_process, org_card
-from engine import services
+from engine import actions
 from engine.models import Assignment
 
 
 def step(instance, key: str, user, data: dict) -> None:
     assignment = Assignment.objects.get(instance=instance, key=key, status="open")
-    services.complete(assignment.pk, by=user, data=data)
+    actions.complete(assignment.pk, by=user, data=data)
 
 
 def test_figures_after_a_counterparty_walk_with_one_refusal_and_one_rework(demo, api_client, login, time_machine):
     deploy_counterparty_process()
     users = {name: person.user for name, person in demo.items()}
     time_machine.move_to("2026-11-02T07:00:00+00:00")
-    instance = services.start("add_counterparty", by=users["manager1"])
+    instance = actions.start("add_counterparty", by=users["manager1"])
     bad = org_card(inn="7708111220")  # a wrong control digit
     try:
         step(instance, "fill_card", users["manager1"], {**bad, "action": "submit"})
-    except services.InvalidInput as refused:
+    except Invalid as refused:
         assert "inn" in refused.errors
     step(instance, "fill_card", users["manager1"], {**org_card(), "action": "submit"})
     time_machine.shift(timedelta(hours=5))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import services
+from engine import sweeps
 from engine.models import Assignment
 
 URL = "https://docs.example.com/registry"
@@ -105,7 +105,7 @@ def test_overdue_filter_after_the_deadline(processes, api_client, demo, time_mac
     admin = api_client("admin")
     assert admin.get("/api/v1/assignments", {"overdue": "true"}).json()["count"] == 0
     time_machine.move_to("2026-11-07T07:00:01+00:00")
-    services.fire_due()
+    sweeps.fire_due()
     listing = admin.get("/api/v1/assignments", {"overdue": "true"}).json()
     assert listing["count"] == 1 and listing["items"][0]["overdue"] is True
     notes = api_client("sales_admin").get("/api/v1/notifications", {"unread": "true"}).json()
@@ -168,6 +168,6 @@ def test_reminder_timeline_through_the_api(processes, api_client, time_machine):
     time_machine.move_to("2026-11-02T07:00:00+00:00")
     instance = start(api_client("manager1"), key="t_reminder").json()
     created = Assignment.objects.get(instance_id=instance["id"]).created_at
-    services.fire_due(created + timedelta(days=4))
+    sweeps.fire_due(created + timedelta(days=4))
     history = api_client("manager1").get(f"/api/v1/instances/{instance['id']}").json()["history"]
     assert [h["event"] for h in history][-1] == "reminder"

@@ -80,7 +80,7 @@ def service_layer(instances: int) -> tuple[float, int, int]:
     """
     from django.contrib.auth import get_user_model
 
-    from engine import services
+    from engine import actions
     from engine.models import Assignment, Instance
 
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -88,12 +88,12 @@ def service_layer(instances: int) -> tuple[float, int, int]:
     elapsed = 0.0
     for _ in range(instances):
         began = time.perf_counter()
-        instance = services.start("bench_approval", by=users["manager1"])
+        instance = actions.start("bench_approval", by=users["manager1"])
         elapsed += time.perf_counter() - began
         for key in STEPS:
             assignment_id = Assignment.objects.only("pk").get(instance=instance, key=key, status="open").pk
             began = time.perf_counter()
-            services.complete(assignment_id, by=users[ACTORS[key]], data=DATA.get(key, {"decision": "approve"}))
+            actions.complete(assignment_id, by=users[ACTORS[key]], data=DATA.get(key, {"decision": "approve"}))
             elapsed += time.perf_counter() - began
             steps += 1
     largest = max(len(state) for state in Instance.objects.values_list("state", flat=True))

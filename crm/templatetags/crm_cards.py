@@ -8,7 +8,6 @@ requisites, bank, contacts, documents) is done here in Python rather than in tem
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -194,54 +193,6 @@ def _rows(field: Mapping[str, Any] | None, list_id: str, columns: tuple[str, ...
         "rows": rows,
         "errors": list(errors.get(list_id, [])),
     }
-
-
-_DECISIONS = {"approve": gettext_noop("Согласовать"), "reject": gettext_noop("Не согласовать")}
-_REASONS = {"needs_changes": gettext_noop("Нужны изменения"), "not_needed": gettext_noop("Контрагент не нужен")}
-REVIEW_STEPS = ("manager_approval", "finance_approval", "rejection_reason")
-
-
-@register.simple_tag
-def reviewer_comments(context: Any) -> list[dict[str, Any]]:
-    """The reviewers' decisions with comments, newest first, for the revision form (§2 step 4)."""
-    steps = (context or {}).get("steps") if isinstance(context, Mapping) else None
-    comments = []
-    for step in steps or []:
-        key, title, person, at, data = _step_facts(step)
-        if key not in REVIEW_STEPS or not (data.get("comment") or data.get("decision") == "reject"):
-            continue
-        if isinstance(at, str):
-            try:
-                at = dt.datetime.fromisoformat(at)
-            except ValueError:
-                at = None
-        verdict = _DECISIONS.get(data.get("decision")) or _REASONS.get(data.get("reason"))
-        comments.append(
-            {
-                "title": title or key,
-                "who": person,
-                "at": at,
-                "verdict": _(verdict) if verdict else "",
-                "comment": data.get("comment") or "",
-            }
-        )
-    comments.reverse()
-    return comments
-
-
-def _step_facts(step: Any) -> tuple[str, str, str, Any, Mapping[str, Any]]:
-    """(key, title, who, when, data) of an earlier step, given as the API's dict (`completed_by` a
-    username) or as the assignment page's {"assignment": Assignment, ...}."""
-    assignment = step.get("assignment") if isinstance(step, Mapping) else None
-    if assignment is not None and hasattr(assignment, "key"):
-        who = assignment.completed_by.full_name if assignment.completed_by else ""
-        return assignment.key, assignment.title, who, assignment.completed_at, assignment.data or {}
-    if not isinstance(step, Mapping):
-        return "", "", "", None, {}
-    username = step.get("completed_by")
-    person = directory.employee_by_username(username, active_only=False) if isinstance(username, str) else None
-    who = person.full_name if person else (username or "")
-    return step.get("key") or "", step.get("title") or "", who, step.get("completed_at"), step.get("data") or {}
 
 
 @register.filter

@@ -94,12 +94,12 @@ def test_check_answers_errors_warnings_and_duplicates_and_saves_nothing(demo, ap
 
 
 def test_check_of_a_revision_skips_its_own_instance_and_hides_others(process, api_client):
-    from engine import services
+    from engine import actions
 
     demo = process
-    instance = services.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     step = instance.assignments.get(status="open")
-    services.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
+    actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     client = api_client("manager1")
     assert "inn" in _post(client, "/api/v1/companies/check", org_card()).json()["errors"]
     own = _post(client, f"/api/v1/companies/check?instance={instance.pk}", org_card()).json()

@@ -8,9 +8,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
+from base.errors import Invalid
 from crm.models import Company, CompanyChange
 from crm.tests.factories import deploy_counterparty_process, org_card
-from engine import services as engine
+from engine import actions
 from engine.models import Assignment
 
 
@@ -64,14 +65,14 @@ def test_the_card_shows_requisites_contacts_documents_history_and_origin(demo, l
 
 def test_the_card_links_the_instance_that_created_it_for_those_who_may_see_it(demo, login, outsider):
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     for key, who, data in (
         ("fill_card", "manager1", {**org_card(), "action": "submit"}),
         ("manager_approval", "sales_head", {"decision": "approve"}),
         ("finance_approval", "findir", {"decision": "approve"}),
     ):
         step = Assignment.objects.get(instance=instance, key=key, status="open")
-        engine.complete(step.pk, by=demo[who].user, data=data)
+        actions.complete(step.pk, by=demo[who].user, data=data)
     company = Company.objects.get(created_by_instance=instance)
     html = _html(login("manager1").get(f"/companies/{company.pk}/"))
     assert f'href="/instances/{instance.pk}/"' in html and "Белова Ирина Сергеевна" in html
@@ -140,9 +141,9 @@ def test_the_field_check_refuses_unknown_fields_and_get(demo, login):
 
 def test_a_revision_field_check_ignores_its_own_running_card(demo, login):
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     step = Assignment.objects.get(instance=instance, status="open")
-    engine.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
+    actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     client = login("manager1")
     card = {"legal_form": "ooo", "inn": org_card()["inn"], "kpp": org_card()["kpp"]}
     assert "уже добавляется" in _html(_check(client, "inn", card))
@@ -172,7 +173,7 @@ def _render_form(assignment: Assignment, errors=None, warnings=None) -> str:
 
 def test_the_fill_form_has_every_card_field_with_its_defaults_and_htmx_checks(demo):
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     html = _render_form(Assignment.objects.get(instance=instance, status="open"))
     assert "<form" not in html
     for field_id in (
@@ -210,10 +211,10 @@ def test_the_fill_form_has_every_card_field_with_its_defaults_and_htmx_checks(de
 def test_a_refused_card_shows_errors_and_duplicate_links_inline(demo):
     deploy_counterparty_process()
     existing = Company.objects.get(name="Автодеталь-Центр")
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     step = Assignment.objects.get(instance=instance, status="open")
-    with pytest.raises(engine.InvalidInput) as refused:
-        engine.complete(
+    with pytest.raises(Invalid) as refused:
+        actions.complete(
             step.pk, by=demo["manager1"].user, data={**org_card(inn=existing.inn, kpp=existing.kpp), "action": "submit"}
         )
     # The page re-renders the form with the submitted values; model that with the variables.
@@ -226,11 +227,11 @@ def test_a_refused_card_shows_errors_and_duplicate_links_inline(demo):
 
 def test_the_revision_form_shows_the_reviewers_comments_above_the_prefilled_card(demo):
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     step = Assignment.objects.get(instance=instance, status="open")
-    engine.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
+    actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     step = Assignment.objects.get(instance=instance, status="open")
-    engine.complete(step.pk, by=demo["sales_head"].user, data={"decision": "reject", "comment": "Нет ОГРН в уставе"})
+    actions.complete(step.pk, by=demo["sales_head"].user, data={"decision": "reject", "comment": "Нет ОГРН в уставе"})
     revise = Assignment.objects.get(instance=instance, status="open", key="revise_card")
     html = _render_form(revise)
     assert html.index("Замечания согласующих") < html.index('name="name"')
@@ -247,7 +248,7 @@ def test_through_the_pages_if_the_assignment_page_exists(demo, login):
     except Resolver404:
         pytest.skip("the assignment page is not installed")
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     fill = Assignment.objects.get(instance=instance, status="open")
     manager = login("manager1")
     page = manager.get(f"/assignments/{fill.pk}/")
@@ -315,7 +316,7 @@ def test_the_assignment_page_shows_the_card_form_and_the_comments_on_revision(de
     except Resolver404:
         pytest.skip("the assignment page is not installed")
     deploy_counterparty_process()
-    instance = engine.start("add_counterparty", by=demo["manager1"].user)
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
     fill = Assignment.objects.get(instance=instance, status="open")
     manager = login("manager1")
     wrong = org_card()["inn"][:-1] + str((int(org_card()["inn"][-1]) + 1) % 10)

@@ -101,14 +101,14 @@ def test_an_exact_duplicate_is_not_also_a_name_warning(demo):
 
 
 def test_running_duplicates_count_only_submitted_cards_of_running_instances(demo):
-    from engine import services as engine
+    from engine import actions
 
     deploy_counterparty_process()
-    started_only = engine.start("add_counterparty", by=demo["manager2"].user, variables={"inn": org_card()["inn"]})
+    started_only = actions.start("add_counterparty", by=demo["manager2"].user, variables={"inn": org_card()["inn"]})
     assert services.check_card(org_card()).ok  # a start variable is not a submitted card
-    submitted = engine.start("add_counterparty", by=demo["manager1"].user)
+    submitted = actions.start("add_counterparty", by=demo["manager1"].user)
     step = submitted.assignments.get(status="open")
-    engine.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
+    actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     found = services.check_card(org_card()).duplicates
     assert [d["instance"] for d in found] == [submitted.pk]
     assert found[0]["reason"] == "same_inn_running" and found[0]["url"] == f"/instances/{submitted.pk}/"

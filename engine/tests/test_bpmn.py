@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock
+from base import clock
 from engine.bpmn import (
     DeployError,
     ProcessModel,

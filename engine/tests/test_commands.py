@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from engine import services
+from engine import actions
 from engine.models import ProcessDefinition, ProcessVersion
 from engine.tests.flows import approval_process
 from notify.models import Notification
@@ -81,7 +81,7 @@ def test_run_timers_refuses_the_future_without_time_travel(processes, settings):
 
 def test_run_timers_until_fires_what_is_due(processes, demo, settings):
     settings.SOGLASIE_TIME_TRAVEL = True
-    instance = services.start("t_reminder", by=demo["manager1"].user)
+    instance = actions.start("t_reminder", by=demo["manager1"].user)
     send = instance.assignments.get()
     out = io.StringIO()
     call_command("run_timers", until=(send.created_at + timedelta(days=4, minutes=1)).isoformat(), stdout=out)

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
-from engine import services
+from base.errors import Conflict
+from engine import actions, sweeps
 from engine.models import Assignment, History, Instance, Timer
 from engine.tests.flows import deploy_test_processes
 from notify.models import Notification
@@ -48,12 +49,12 @@ def test_two_people_complete_parallel_branches_at_once_50_times(demo):
     deploy_test_processes()
     admin_user, accountant_user = demo["sales_admin"].user, demo["accountant"].user
     for _ in range(50):
-        instance = services.start("t_parallel", by=demo["manager1"].user)
+        instance = actions.start("t_parallel", by=demo["manager1"].user)
         left = Assignment.objects.get(instance=instance, key="left")
         right = Assignment.objects.get(instance=instance, key="right")
         run_together(
-            lambda left=left: services.complete(left.pk, by=admin_user, data={}),
-            lambda right=right: services.complete(right.pk, by=accountant_user, data={}),
+            lambda left=left: actions.complete(left.pk, by=admin_user, data={}),
+            lambda right=right: actions.complete(right.pk, by=accountant_user, data={}),
         )
         final = Assignment.objects.filter(instance=instance, key="final", status="open")
         assert final.count() == 1, "a branch was lost"
@@ -64,10 +65,10 @@ def test_two_workers_fire_1000_timers_each_once(demo, time_machine):
     deploy_test_processes()
     time_machine.move_to("2026-11-02T07:00:00+00:00")
     for _ in range(1000):
-        services.start("t_reminder", by=demo["manager1"].user)
+        actions.start("t_reminder", by=demo["manager1"].user)
     due = Timer.objects.order_by("-due_at").first().due_at + timedelta(minutes=1)
     results = []
-    run_together(lambda: results.append(services.fire_due(due)), lambda: results.append(services.fire_due(due)))
+    run_together(lambda: results.append(sweeps.fire_due(due)), lambda: results.append(sweeps.fire_due(due)))
     assert sum(r.timers for r in results) == 1000
     assert Timer.objects.filter(fired_at__isnull=False).count() == 1000
     assert Notification.objects.filter(kind="reminder").count() == 1000
@@ -76,16 +77,16 @@ def test_two_workers_fire_1000_timers_each_once(demo, time_machine):
 
 def test_the_same_completion_twice_at_once_completes_once(demo):
     deploy_test_processes()
-    instance = services.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
+    instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
     attach = Assignment.objects.get(instance=instance, key="attach")
     head = demo["sales_head"].user
     outcomes: list[str] = []
 
     def submit():
         try:
-            services.complete(attach.pk, by=head, data={"document_url": "https://docs.example.com/a"})
+            actions.complete(attach.pk, by=head, data={"document_url": "https://docs.example.com/a"})
             outcomes.append("done")
-        except services.Conflict:
+        except Conflict:
             outcomes.append("conflict")
 
     run_together(submit, submit)

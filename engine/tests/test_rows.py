@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import rows, services
+from engine import actions, rows
 from engine.models import Assignment, AssignmentStatus, Instance, ProcessVersion
 from notify.models import Notification, OutboxEmail
 
@@ -21,13 +21,13 @@ def orm_values(obj) -> dict:
 
 
 def read(model, pk: int):
-    """The row as engine.rows reads it (the way engine.services reads instances and assignments)."""
+    """The row as engine.rows reads it (the way engine.step reads instances and assignments)."""
     found = rows.fetch(f'SELECT {rows.columns(model, "t")} FROM "{model._meta.db_table}" t WHERE t."id" = %s', [pk])
     return rows.build(model, found[0])
 
 
 def test_an_inserted_row_reads_back_through_the_orm_unchanged(processes, demo):
-    instance = services.start("t_parallel", by=demo["manager1"].user)
+    instance = actions.start("t_parallel", by=demo["manager1"].user)
     data = {"comment": "Скидка «Весна», 5 %", "nested": {"list": [1, 2.5, None, True]}, "пусто": ""}
     assignment = Assignment(
         instance=instance,
@@ -50,9 +50,9 @@ def test_an_inserted_row_reads_back_through_the_orm_unchanged(processes, demo):
 
 
 def test_build_gives_what_the_orm_gives_for_every_column(processes, demo):
-    instance = services.start("t_parallel", by=demo["manager1"].user)
+    instance = actions.start("t_parallel", by=demo["manager1"].user)
     assignment = Assignment.objects.get(instance=instance, key="left")
-    services.complete(assignment.pk, by=demo["sales_admin"].user, data={})
+    actions.complete(assignment.pk, by=demo["sales_admin"].user, data={})
     built = read(Assignment, assignment.pk)
     assert orm_values(built) == orm_values(Assignment.objects.get(pk=assignment.pk))
     # Including the columns the database computes, and the JSON, dates and booleans of other models.
@@ -76,7 +76,7 @@ def test_several_rows_get_their_own_pks_and_a_related_row_takes_the_saved_pk(dem
 
 
 def test_update_writes_the_named_columns_only(processes, demo):
-    instance = services.start("t_parallel", by=demo["manager1"].user)
+    instance = actions.start("t_parallel", by=demo["manager1"].user)
     assignment = Assignment.objects.filter(instance=instance).first()
     assignment.status = AssignmentStatus.DONE
     assignment.completed_at = AWARE

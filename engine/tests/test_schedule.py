@@ -1,26 +1,18 @@
 """Tests for process start schedules: exact 2026–2027 instants of the product schedules,
-exactly-once semantics across adjacent windows, and the quarter helpers."""
+exactly-once semantics across adjacent windows."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.schedule import (
-    Occurrence,
-    Schedule,
-    next_occurrence,
-    next_quarter,
-    occurrences,
-    parse_quarter,
-    previous_quarter,
-    quarter_of,
-)
+from engine.schedule import Occurrence, Schedule, next_occurrence, occurrences
+from processes.quarters import next_quarter, quarter_of
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -259,59 +251,3 @@ def test_dst_repeated_hour_fires_once() -> None:
     # Even if a window starts between the two 02:30s.
     between = occurrences(berlin, utc(2026, 10, 25, 0, 45), utc(2026, 10, 25, 12, 0))
     assert between == []
-
-
-# --------------------------------------------------------------------------- quarters
-
-
-@pytest.mark.parametrize(
-    ("d", "current", "nxt", "prev"),
-    [
-        (date(2027, 1, 1), "2027-Q1", "2027-Q2", "2026-Q4"),
-        (date(2027, 3, 31), "2027-Q1", "2027-Q2", "2026-Q4"),
-        (date(2027, 4, 1), "2027-Q2", "2027-Q3", "2027-Q1"),
-        (date(2026, 9, 15), "2026-Q3", "2026-Q4", "2026-Q2"),
-        (date(2026, 12, 31), "2026-Q4", "2027-Q1", "2026-Q3"),
-    ],
-)
-def test_quarters(d: date, current: str, nxt: str, prev: str) -> None:
-    assert quarter_of(d) == current
-    assert next_quarter(d) == nxt
-    assert previous_quarter(d) == prev
-
-
-def test_parse_quarter() -> None:
-    assert parse_quarter("2027-Q1") == (2027, 1)
-    assert parse_quarter("2026-Q4") == (2026, 4)
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "2027-Q5",
-        "2027-Q0",
-        "27-Q1",
-        "2027Q1",
-        "2027-q1",
-        " 2027-Q1",
-        "2027-Q1 ",
-        "0000-Q1",
-        "２０２７-Q1",
-        "",
-    ],
-)
-def test_parse_quarter_rejects(bad: str) -> None:
-    with pytest.raises(ValueError, match="quarter"):
-        parse_quarter(bad)
-
-
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
-def test_quarter_round_trip(d: date) -> None:
-    year, q = parse_quarter(quarter_of(d))
-    assert (year, q) == (d.year, (d.month + 2) // 3)
-    assert parse_quarter(previous_quarter(date(*_quarter_start(next_quarter(d))))) == (year, q)
-
-
-def _quarter_start(s: str) -> tuple[int, int, int]:
-    year, q = parse_quarter(s)
-    return year, 3 * q - 2, 1

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import services
+from base.errors import Conflict
+from engine import actions, sweeps
 from engine.definitions import deploy
 from engine.models import Instance, Schedule, ScheduledStart, Timer
 from engine.tests.flows import approval_process
@@ -30,35 +31,35 @@ def deploy_quarterly(time_machine, when: str = "2026-11-01T00:00:00+03:00"):
 
 def test_a_schedule_starts_each_period_once_with_its_quarter(demo, time_machine):
     deploy_quarterly(time_machine)
-    assert services.fire_due(at("2026-12-15T08:59:59+03:00")).started == 0
-    fired = services.fire_due(at("2026-12-15T09:00:00+03:00"))
+    assert sweeps.fire_due(at("2026-12-15T08:59:59+03:00")).started == 0
+    fired = sweeps.fire_due(at("2026-12-15T09:00:00+03:00"))
     assert fired.started == 1
     instance = Instance.objects.get(process_key="t_scheduled")
     assert instance.variables["quarter"] == "2027-Q1" and instance.started_by is None
     assert instance.assignments.get().assignee == demo["sales_head"]
-    assert services.fire_due(at("2026-12-15T09:05:00+03:00")).started == 0
+    assert sweeps.fire_due(at("2026-12-15T09:05:00+03:00")).started == 0
     assert Instance.objects.filter(process_key="t_scheduled").count() == 1
 
 
 def test_missed_periods_start_once_when_the_worker_catches_up(demo, time_machine):
     deploy_quarterly(time_machine)
-    fired = services.fire_due(at("2027-06-20T12:00:00+03:00"))  # nothing ran since November
+    fired = sweeps.fire_due(at("2027-06-20T12:00:00+03:00"))  # nothing ran since November
     assert fired.started == 3  # 15 Dec, 15 Mar, 15 Jun: each missed period once
     quarters = sorted(Instance.objects.values_list("unique_value", flat=True))
     assert quarters == ["2027-Q1", "2027-Q2", "2027-Q3"]
-    assert services.fire_due(at("2027-06-21T12:00:00+03:00")).started == 0
+    assert sweeps.fire_due(at("2027-06-21T12:00:00+03:00")).started == 0
 
 
 def test_nothing_is_back_filled_from_before_the_schedule_was_deployed(demo, time_machine):
     deploy_quarterly(time_machine, when="2026-12-16T00:00:00+03:00")  # the day after a start instant
-    assert services.fire_due(at("2027-03-01T00:00:00+03:00")).started == 0
-    assert services.fire_due(at("2027-03-15T09:00:00+03:00")).started == 1
+    assert sweeps.fire_due(at("2027-03-01T00:00:00+03:00")).started == 0
+    assert sweeps.fire_due(at("2027-03-15T09:00:00+03:00")).started == 1
 
 
 def test_a_period_started_by_hand_is_not_started_again(demo, time_machine):
     deploy_quarterly(time_machine)
-    services.start("t_scheduled", by=demo["director"].user, variables={"quarter": "2027-Q1"})
-    assert services.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
+    actions.start("t_scheduled", by=demo["director"].user, variables={"quarter": "2027-Q1"})
+    assert sweeps.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
     assert ScheduledStart.objects.get().error  # recorded why
     assert Instance.objects.filter(process_key="t_scheduled").count() == 1
 
@@ -68,21 +69,21 @@ def test_a_disabled_schedule_starts_nothing(demo, time_machine):
     schedule = version.definition.schedule
     schedule.enabled = False
     schedule.save()
-    assert services.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
+    assert sweeps.fire_due(at("2026-12-15T09:00:00+03:00")).started == 0
 
 
 def test_one_bad_timer_does_not_stop_the_sweep(processes, demo, time_machine):
     time_machine.move_to("2026-11-02T07:00:00+00:00")
     Schedule.objects.update(enabled=False)
-    broken = services.start("t_reminder", by=demo["manager1"].user)
-    healthy = services.start("t_reminder", by=demo["manager1"].user)
+    broken = actions.start("t_reminder", by=demo["manager1"].user)
+    healthy = actions.start("t_reminder", by=demo["manager1"].user)
     Instance.objects.filter(pk=broken.pk).update(state='{"not": "a workflow"}')
-    fired = services.fire_due(at("2026-11-06T07:00:01+00:00"))
+    fired = sweeps.fire_due(at("2026-11-06T07:00:01+00:00"))
     assert fired.timers == 1 and len(fired.errors) == 1
     assert Timer.objects.get(instance=healthy).fired_at is not None
     assert Timer.objects.get(instance=broken).fired_at is None  # left for a person to look at
     assert Notification.objects.filter(kind="reminder").count() == 1
-    assert services.fire_due(at("2026-11-06T07:00:02+00:00") + timedelta(seconds=1)).timers == 0
+    assert sweeps.fire_due(at("2026-11-06T07:00:02+00:00") + timedelta(seconds=1)).timers == 0
 
 
 def test_an_interrupting_timer_cancels_the_assignment_and_moves_on(demo, time_machine):
@@ -97,20 +98,20 @@ def test_an_interrupting_timer_cancels_the_assignment_and_moves_on(demo, time_ma
     p.end("end", outcome="completed").end("end_escalated", outcome="completed")
     p.chain("start", "decide", "end").chain("too_late", "escalated", "end_escalated")
     deploy(p.xml())
-    instance = services.start("t_escalation", by=demo["manager1"].user)
+    instance = actions.start("t_escalation", by=demo["manager1"].user)
     decide = instance.assignments.get(key="decide")
-    assert services.fire_due(decide.created_at + timedelta(hours=23)).timers == 0
-    assert services.fire_due(decide.created_at + timedelta(days=1)).timers == 1
+    assert sweeps.fire_due(decide.created_at + timedelta(hours=23)).timers == 0
+    assert sweeps.fire_due(decide.created_at + timedelta(days=1)).timers == 1
     decide.refresh_from_db()
     assert decide.status == "cancelled"
     escalated = instance.assignments.get(key="escalated")
     assert escalated.assignee == demo["findir"] and escalated.is_open
     # the cancelled assignment's deadline no longer applies (only the escalation's own one does)
-    services.fire_due(decide.created_at + timedelta(days=3))
+    sweeps.fire_due(decide.created_at + timedelta(days=3))
     decide.refresh_from_db()
     assert decide.overdue_notified_at is None
-    with pytest.raises(services.Conflict):
-        services.complete(decide.pk, by=demo["director"].user, data={})
+    with pytest.raises(Conflict):
+        actions.complete(decide.pk, by=demo["director"].user, data={})
 
 
 def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
@@ -122,10 +123,10 @@ def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
     p.start().timer("pause", "P1M").user("after", "После паузы", "role('sales_admin')", form="")
     p.end("end", outcome="completed").chain("start", "pause", "after", "end")
     deploy(p.xml())
-    instance = services.start("t_wait", by=demo["manager1"].user)
+    instance = actions.start("t_wait", by=demo["manager1"].user)
     timer = Timer.objects.get(instance=instance)
     # a calendar month, not 30 days of seconds
     assert timer.due_at.replace(microsecond=0) == at("2027-02-28T07:00:00+00:00")
     assert not instance.assignments.exists()
-    services.fire_due(timer.due_at)
+    sweeps.fire_due(timer.due_at)
     assert instance.assignments.get().key == "after"

@@ -12,7 +12,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from engine import services
+from base import clock
+from engine import actions, sweeps
 from notify.models import Kind, Notification, OutboxEmail
 from notify.outbox import send_due
 
@@ -63,10 +64,10 @@ def _body(message) -> str:
 
 
 def test_an_assignment_mail_is_sent_once_in_russian_with_its_link(processes, demo, smtp):
-    instance = services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    instance = actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
     attach = instance.assignments.get()
-    assert send_due(services.clock.now()) == (1, 0)
-    assert send_due(services.clock.now() + timedelta(days=1)) == (0, 0)
+    assert send_due(clock.now()) == (1, 0)
+    assert send_due(clock.now() + timedelta(days=1)) == (0, 0)
     assert len(smtp.messages) == 1
     mail = smtp.messages[0]
     assert mail["To"] == "sales_head@axioma.example"
@@ -80,8 +81,8 @@ def test_an_assignment_mail_is_sent_once_in_russian_with_its_link(processes, dem
 
 
 def test_a_failed_send_is_retried_with_backoff_and_keeps_the_notification(processes, demo, smtp_port):
-    instance = services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
-    now = services.clock.now()
+    instance = actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    now = clock.now()
     note = Notification.objects.get(kind=Kind.ASSIGNED)
     # nothing listens on the port yet: the connection is refused
     assert send_due(now) == (0, 1)
@@ -110,12 +111,12 @@ def test_a_failed_send_is_retried_with_backoff_and_keeps_the_notification(proces
 
 
 def test_reminder_overdue_and_reassigned_mails(processes, demo, smtp):
-    start = services.clock.now()
-    instance = services.start("t_reminder", by=demo["sales_admin"].user)
+    start = clock.now()
+    instance = actions.start("t_reminder", by=demo["sales_admin"].user)
     send = instance.assignments.get()
-    services.fire_due(start + timedelta(days=4, minutes=1))  # the reminder
-    services.fire_due(start + timedelta(days=5, minutes=1))  # the deadline: assignee and their manager
-    services.delegate(send.pk, by=demo["sales_admin"].user, to="manager1", comment="Подмени меня")
+    sweeps.fire_due(start + timedelta(days=4, minutes=1))  # the reminder
+    sweeps.fire_due(start + timedelta(days=5, minutes=1))  # the deadline: assignee and their manager
+    actions.delegate(send.pk, by=demo["sales_admin"].user, to="manager1", comment="Подмени меня")
     sent, failed = send_due(start + timedelta(days=6))
     assert failed == 0 and sent == len(smtp.messages)
     outbox = list(OutboxEmail.objects.select_related("notification"))
@@ -137,9 +138,9 @@ def test_a_long_russian_subject_keeps_its_spaces_in_any_mail_reader(processes, d
     from email.header import decode_header, make_header
 
     time_machine.move_to("2026-11-02T07:00:00+00:00")
-    instance = services.start("t_reminder", by=demo["manager1"].user)
+    instance = actions.start("t_reminder", by=demo["manager1"].user)
     send = instance.assignments.get()
-    services.fire_due(send.created_at + timedelta(days=4))
+    sweeps.fire_due(send.created_at + timedelta(days=4))
     send_due(send.created_at + timedelta(days=4))
     raw = next(r for r in smtp.raw if "Напоминание" in str(message_from_bytes(r, policy=policy.default)["Subject"]))
     # The Subject header as it travelled, unfolded, decoded the strict RFC 2047 way.

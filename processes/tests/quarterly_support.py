@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from engine import services
-from engine.definitions import deploy_directory
+from engine import actions
 from engine.models import Assignment, AssignmentStatus, Instance
+from processes.apps import deploy_files
 
 
 def deploy_processes(demo: dict[str, Any]) -> dict[str, Any]:
     """The customer's process files deployed (post_migrate normally did it; a transactional test may
     have flushed them, so deploy again, which is free when nothing changed). Returns ``demo``."""
-    deploy_directory()
+    deploy_files()
     return demo
 
 
@@ -33,7 +33,7 @@ def do(instance: Instance, key: str, person: Any, data: dict[str, Any] | None = 
     """Complete the open ``key`` assignment as ``person`` (an Employee), who must be its assignee."""
     assignment = open_assignment(instance, key)
     assert assignment.assignee == person, (key, assignment.assignee, person)
-    return services.complete(assignment.pk, by=person.user, data=data or {})
+    return actions.complete(assignment.pk, by=person.user, data=data or {})
 
 
 def state_of(instance: Instance) -> tuple[Any, ...]:

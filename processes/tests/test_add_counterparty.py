@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from base.errors import Conflict, Forbidden, Invalid
 from crm.models import Company, CompanyChange
 from crm.tests.factories import deploy_counterparty_process, ip_card, org_card
 from crm.validation import FIELDS
-from engine import services
+from engine import actions
 from engine.models import Assignment, AssignmentStatus, History, HistoryEvent, Instance
 from notify.models import Kind, Notification
 
@@ -29,7 +30,7 @@ def _user(demo: dict[str, Any], username: str) -> Any:
 
 
 def _start(demo: dict[str, Any], username: str = "manager1", variables: dict | None = None) -> Instance:
-    return services.start("add_counterparty", by=_user(demo, username), variables=variables or {})
+    return actions.start("add_counterparty", by=_user(demo, username), variables=variables or {})
 
 
 def _open(instance: Instance, key: str | None = None) -> Assignment:
@@ -44,7 +45,7 @@ def _open(instance: Instance, key: str | None = None) -> Assignment:
 def _do(demo, instance: Instance, key: str, username: str, data: dict[str, Any], **kwargs: Any) -> Assignment:
     assignment = _open(instance, key)
     assert assignment.assignee.username == username
-    return services.complete(assignment.pk, by=_user(demo, username), data=data, **kwargs)
+    return actions.complete(assignment.pk, by=_user(demo, username), data=data, **kwargs)
 
 
 def _submit(demo, instance, key="fill_card", username="manager1", **card: Any) -> Assignment:
@@ -206,8 +207,8 @@ def test_finance_rejects_needs_changes_loops_back_to_the_revision(process):
     _do(demo, instance, "finance_approval", "findir", _reject("Банк не тот"))
     reason = _open(instance, "rejection_reason")
     assert reason.assignee.username == "findir"
-    with pytest.raises(services.InvalidInput) as refused:
-        services.complete(reason.pk, by=_user(demo, "findir"), data={"reason": "needs_changes"})
+    with pytest.raises(Invalid) as refused:
+        actions.complete(reason.pk, by=_user(demo, "findir"), data={"reason": "needs_changes"})
     assert "comment" in refused.value.errors
     _do(demo, instance, "rejection_reason", "findir", {"reason": "needs_changes", "comment": "Исправьте банк"})
     _open(instance, "revise_card")
@@ -243,8 +244,8 @@ def test_a_reject_needs_a_comment(process):
     instance = _start(demo)
     _submit(demo, instance)
     step = _open(instance, "manager_approval")
-    with pytest.raises(services.InvalidInput) as refused:
-        services.complete(step.pk, by=_user(demo, "sales_head"), data={"decision": "reject"})
+    with pytest.raises(Invalid) as refused:
+        actions.complete(step.pk, by=_user(demo, "sales_head"), data={"decision": "reject"})
     assert list(refused.value.errors) == ["comment"]
 
 
@@ -255,8 +256,8 @@ def test_a_manager_cannot_complete_another_managers_card(process):
     demo = process
     instance = _start(demo)
     step = _open(instance, "fill_card")
-    with pytest.raises(services.NotAllowed):
-        services.complete(step.pk, by=_user(demo, "manager2"), data={**org_card(), "action": "submit"})
+    with pytest.raises(Forbidden):
+        actions.complete(step.pk, by=_user(demo, "manager2"), data={**org_card(), "action": "submit"})
     assert _open(instance, "fill_card").pk == step.pk
     assert _refresh(instance).variables.get("inn") is None
 
@@ -302,8 +303,8 @@ def test_the_same_completion_twice_completes_once(process):
     demo = process
     instance = _start(demo)
     step = _submit(demo, instance)
-    with pytest.raises(services.Conflict):
-        services.complete(step.pk, by=_user(demo, "manager1"), data={**org_card(), "action": "submit"})
+    with pytest.raises(Conflict):
+        actions.complete(step.pk, by=_user(demo, "manager1"), data={**org_card(), "action": "submit"})
     assert Assignment.objects.filter(instance=instance, key="manager_approval").count() == 1
 
 
@@ -313,8 +314,8 @@ def test_the_same_completion_twice_completes_once(process):
 def _refused(demo, instance, data: dict[str, Any], username: str = "manager1") -> dict[str, list[str]]:
     step = _open(instance)
     before = History.objects.filter(instance=instance, event=HistoryEvent.REFUSED).count()
-    with pytest.raises(services.InvalidInput) as refused:
-        services.complete(step.pk, by=_user(demo, username), data=data)
+    with pytest.raises(Invalid) as refused:
+        actions.complete(step.pk, by=_user(demo, username), data=data)
     assert _open(instance).pk == step.pk  # nothing moved
     assert History.objects.filter(instance=instance, event=HistoryEvent.REFUSED).count() == before + 1
     return refused.value.errors
@@ -396,7 +397,7 @@ def test_same_inn_as_another_running_card_is_an_error(process):
     errors = _refused(demo, second, {**org_card(name="Другая Ромашка"), "action": "submit"}, username="manager2")
     assert "уже добавляется" in errors["inn"][0]
     # Once the first process ends without a company, the ИНН is free again.
-    services.stop(first.pk, by=_user(demo, "manager1"), reason="дубль")
+    actions.stop(first.pk, by=_user(demo, "manager1"), reason="дубль")
     _submit(demo, second, username="manager2", name="Другая Ромашка")
     assert _open(second).key == "manager_approval"
 
@@ -414,12 +415,12 @@ def test_a_similar_name_is_a_warning_to_confirm(process):
     instance = _start(demo)
     step = _open(instance, "fill_card")
     data = {**org_card(name="ООО «Автодеталь Центр»"), "action": "submit"}
-    with pytest.raises(services.InvalidInput) as unconfirmed:
-        services.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=False)
+    with pytest.raises(Invalid) as unconfirmed:
+        actions.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=False)
     assert unconfirmed.value.errors == {}
     assert "Автодеталь-Центр" in unconfirmed.value.warnings["name"][0]
     assert _open(instance).pk == step.pk
-    services.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=True)
+    actions.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=True)
     assert _open(instance).key == "manager_approval"
 
 
@@ -428,7 +429,7 @@ def test_a_similar_name_of_another_legal_form_is_no_warning(process):
     instance = _start(demo)
     step = _open(instance, "fill_card")
     data = {**org_card(name="Автодеталь-Центр", legal_form="ao"), "action": "submit"}
-    services.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=False)
+    actions.complete(step.pk, by=_user(demo, "manager1"), data=data, confirm_warnings=False)
     assert _open(instance).key == "manager_approval"
 
 

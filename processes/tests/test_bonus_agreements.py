@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import services
+from base.errors import Conflict, Forbidden, Invalid
+from engine import actions, sweeps
 from engine.models import History, Instance, Schedule, Timer
 from notify.models import Notification
 from processes.tests.quarterly_support import (
@@ -22,7 +23,7 @@ from processes.tests.quarterly_support import (
     state_of,
 )
 from tasks.models import Task
-from tasks.services import TaskConflict, TaskNotAllowed, complete_task
+from tasks.services import complete_task
 
 DOCS = "https://docs.example.com/bonus-2026-q4"
 ORDER = "https://docs.example.com/bonus-order-2026-q4"
@@ -37,7 +38,7 @@ def q(demo):
 
 
 def start(q, who="sales_admin", quarter="2026-Q4"):
-    return services.start("bonus_agreements", by=q[who].user, variables={"quarter": quarter})
+    return actions.start("bonus_agreements", by=q[who].user, variables={"quarter": quarter})
 
 
 def to_sending(instance, q):
@@ -118,7 +119,7 @@ def test_not_sent_asks_again_as_a_new_assignment(q):
     first = open_assignment(instance, "send_to_clients")
     before = state_of(instance)
     for data in ({"sent": "no"}, {"sent": "no", "comment": ""}, {}, {"sent": "maybe", "comment": "x"}):
-        with pytest.raises(services.InvalidInput) as refused:
+        with pytest.raises(Invalid) as refused:
             do(instance, "send_to_clients", q["sales_admin"], data)
         assert set(refused.value.errors) <= {"sent", "comment"} and refused.value.errors
     assert state_of(instance) == before
@@ -150,7 +151,7 @@ def test_signed_links_must_be_at_least_one_http_url(q, urls, field):
     to_sending(instance, q)
     do(instance, "send_to_clients", q["sales_admin"], {"sent": "yes"})
     before = state_of(instance)
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(Invalid) as refused:
         do(instance, "attach_signed", q["sales_admin"], {"signed_urls": urls})
     assert set(refused.value.errors) == {field}
     assert state_of(instance) == before
@@ -163,7 +164,7 @@ def test_document_links_must_be_http_or_https(q, key):
         do(instance, "prepare_documents", q["sales_admin"], {"document_url": DOCS})
     who = q["sales_admin"] if key == "prepare_documents" else q["findir"]
     for url in ("", "ftp://x.example.com/a", "not a link"):
-        with pytest.raises(services.InvalidInput) as refused:
+        with pytest.raises(Invalid) as refused:
             do(instance, key, who, {"document_url": url})
         assert set(refused.value.errors) == {"document_url"}
 
@@ -173,10 +174,10 @@ def test_the_signing_task_is_completed_only_by_the_director_once(q):
     to_sending(instance, q)
     do(instance, "send_to_clients", q["sales_admin"], {"sent": "yes"})
     task = signing_task(instance)
-    with pytest.raises(TaskNotAllowed):
+    with pytest.raises(Forbidden):
         complete_task(task.pk, by=q["sales_admin"].user)
     complete_task(task.pk, by=q["director"].user)
-    with pytest.raises(TaskConflict):
+    with pytest.raises(Conflict):
         complete_task(task.pk, by=q["director"].user)
     assert instance.history.filter(event="completed", data__task=task.pk).count() == 1
 
@@ -206,10 +207,10 @@ def test_reminder_at_four_days_overdue_at_five_each_once(no_schedules, time_mach
     timer = Timer.objects.get(instance=instance, assignment=send)
     assert timer.due_at == created + timedelta(days=4) and timer.properties == {"notify": "reminder"}
 
-    assert not services.fire_due(created + timedelta(days=4) - timedelta(hours=1))
+    assert not sweeps.fire_due(created + timedelta(days=4) - timedelta(hours=1))
     assert notices("reminder") == [] and notices("overdue") == []
 
-    fired = services.fire_due(created + timedelta(days=4))
+    fired = sweeps.fire_due(created + timedelta(days=4))
     assert (fired.timers, fired.overdue, fired.started) == (1, 0, 0)
     assert notices("reminder") == ["sales_admin"]
     reminder = Notification.objects.get(kind="reminder")
@@ -217,12 +218,12 @@ def test_reminder_at_four_days_overdue_at_five_each_once(no_schedules, time_mach
     assert not send.is_overdue(created + timedelta(days=4, hours=23))
     assert open_keys(instance) == ["send_to_clients"]  # the reminder does not move the process
 
-    assert not services.fire_due(created + timedelta(days=5) - timedelta(minutes=1))
-    fired = services.fire_due(created + timedelta(days=5))
+    assert not sweeps.fire_due(created + timedelta(days=5) - timedelta(minutes=1))
+    fired = sweeps.fire_due(created + timedelta(days=5))
     assert (fired.timers, fired.overdue) == (0, 1)
     assert notices("overdue") == ["sales_admin", "sales_head"]  # the assignee and their line manager
-    assert not services.fire_due(created + timedelta(days=5))
-    assert not services.fire_due(created + timedelta(days=9))
+    assert not sweeps.fire_due(created + timedelta(days=5))
+    assert not sweeps.fire_due(created + timedelta(days=9))
     assert notices("reminder") == ["sales_admin"] and len(notices("overdue")) == 2
     events = list(instance.history.filter(event__in=["reminder", "overdue"]).values_list("event", flat=True))
     assert events == ["reminder", "overdue"]
@@ -250,8 +251,8 @@ def test_completing_early_cancels_the_reminder_and_the_overdue_notice(no_schedul
     do(instance, "send_to_clients", q["sales_admin"], {"sent": "yes"})
     timer = Timer.objects.get(instance=instance, assignment=send)
     assert timer.cancelled_at is not None and timer.fired_at is None
-    assert not services.fire_due(send.created_at + timedelta(days=4))
-    assert not services.fire_due(send.created_at + timedelta(days=5))
+    assert not sweeps.fire_due(send.created_at + timedelta(days=4))
+    assert not sweeps.fire_due(send.created_at + timedelta(days=5))
     assert notices("reminder") == [] and notices("overdue") == []
     assert not History.objects.filter(instance=instance, event__in=["reminder", "overdue"]).exists()
 
@@ -262,17 +263,17 @@ def test_a_new_send_assignment_after_no_gets_its_own_timers(no_schedules, time_m
     instance = start(q)
     to_sending(instance, q)
     first = open_assignment(instance, "send_to_clients")
-    services.fire_due(first.created_at + timedelta(days=4))  # reminded once
+    sweeps.fire_due(first.created_at + timedelta(days=4))  # reminded once
     time_machine.move_to(first.created_at + timedelta(days=4, hours=2))
     do(instance, "send_to_clients", q["sales_admin"], {"sent": "no", "comment": "Клиент не отвечает"})
     second = open_assignment(instance, "send_to_clients")
     # The first assignment's deadline passes: it is done, so no overdue notice for it.
-    assert not services.fire_due(first.created_at + timedelta(days=5))
-    fired = services.fire_due(second.created_at + timedelta(days=4))
+    assert not sweeps.fire_due(first.created_at + timedelta(days=5))
+    fired = sweeps.fire_due(second.created_at + timedelta(days=4))
     assert fired.timers == 1
     reminders = Notification.objects.filter(kind="reminder").order_by("pk")
     assert [n.assignment_id for n in reminders] == [first.pk, second.pk]
-    assert services.fire_due(second.created_at + timedelta(days=5)).overdue == 1
+    assert sweeps.fire_due(second.created_at + timedelta(days=5)).overdue == 1
     assert Timer.objects.filter(instance=instance, fired_at__isnull=False).count() == 2
 
 

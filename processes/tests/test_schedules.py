@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, connections
 
-from engine import services
-from engine.definitions import deploy_directory
+from engine import actions, sweeps
 from engine.models import Instance, Schedule, ScheduledStart
+from processes.apps import deploy_files
 from processes.tests.quarterly_support import deploy_processes
 
 #: 09:00 Moscow on the 15th of March, June, September, December: for the next quarter. Always the
@@ -85,14 +85,14 @@ def test_each_fires_at_its_exact_instant_over_2026_and_2027_once(q):
     )
     for moment, key, quarter in due:
         before = Instance.objects.filter(process_key=key).count()
-        assert services.fire_due(at(moment) - timedelta(minutes=1)).started == 0, (moment, key)
+        assert sweeps.fire_due(at(moment) - timedelta(minutes=1)).started == 0, (moment, key)
         assert Instance.objects.filter(process_key=key).count() == before
-        fired = services.fire_due(at(moment))
+        fired = sweeps.fire_due(at(moment))
         assert fired.started == 1 and not fired.errors, (moment, key, fired)
         started = Instance.objects.filter(process_key=key).latest("pk")
         assert started.started_at == at(moment) and started.variables["quarter"] == quarter
         assert started.started_by is None and started.status == "running"
-        assert services.fire_due(at(moment)).started == 0  # a second sweep adds nothing
+        assert sweeps.fire_due(at(moment)).started == 0  # a second sweep adds nothing
     assert instances("trade_conditions") == TRADE_CONDITIONS
     assert instances("bonus_agreements") == BONUS_AGREEMENTS
     trade = Instance.objects.filter(process_key="trade_conditions").latest("pk")
@@ -104,25 +104,25 @@ def test_each_fires_at_its_exact_instant_over_2026_and_2027_once(q):
 
 
 def test_a_worker_that_was_down_starts_each_missed_period_once(q):
-    fired = services.fire_due(at("2026-07-05T00:00:00+00:00"))
+    fired = sweeps.fire_due(at("2026-07-05T00:00:00+00:00"))
     assert fired.started == 5 and not fired.errors
     assert [quarter for _, quarter in instances("trade_conditions")] == ["2026-Q2", "2026-Q3"]
     assert [quarter for _, quarter in instances("bonus_agreements")] == ["2025-Q4", "2026-Q1", "2026-Q2"]
-    assert not services.fire_due(at("2026-07-05T00:00:00+00:00")).started
-    assert not services.fire_due(at("2026-09-15T05:59:00+00:00")).started
+    assert not sweeps.fire_due(at("2026-07-05T00:00:00+00:00")).started
+    assert not sweeps.fire_due(at("2026-09-15T05:59:00+00:00")).started
     assert ScheduledStart.objects.count() == 5
 
 
 def test_a_quarter_started_by_hand_is_not_started_again_by_the_schedule(q):
-    services.fire_due(at("2026-03-01T00:00:00+00:00"))  # the January bonus start, out of the way
-    by_hand = services.start("trade_conditions", by=q["sales_admin"].user, variables={"quarter": "2026-Q2"})
-    fired = services.fire_due(at("2026-03-15T06:00:00+00:00"))
+    sweeps.fire_due(at("2026-03-01T00:00:00+00:00"))  # the January bonus start, out of the way
+    by_hand = actions.start("trade_conditions", by=q["sales_admin"].user, variables={"quarter": "2026-Q2"})
+    fired = sweeps.fire_due(at("2026-03-15T06:00:00+00:00"))
     assert fired.started == 0
     assert list(Instance.objects.filter(process_key="trade_conditions")) == [by_hand]
     record = ScheduledStart.objects.get(schedule__definition__key="trade_conditions")
     assert record.instance is None and "2026-Q2" in record.error
     # The period is done: later sweeps do not retry it; the next quarter starts as usual.
-    assert services.fire_due(at("2026-06-15T06:00:00+00:00")).started == 2  # with the April bonus start
+    assert sweeps.fire_due(at("2026-06-15T06:00:00+00:00")).started == 2  # with the April bonus start
     assert sorted(quarter for _, quarter in instances("trade_conditions")) == ["2026-Q2", "2026-Q3"]
 
 
@@ -146,13 +146,13 @@ def test_an_administrator_moves_the_schedule_in_the_admin(q, login):
     trade.refresh_from_db()
     assert (trade.cron, trade.first_working_day) == ("0 10 20 3,6,9,12 *", True)
     assert trade.active_since == SINCE
-    assert services.fire_due(at("2026-03-15T06:00:00+00:00")).started == 1  # only the January bonus start
+    assert sweeps.fire_due(at("2026-03-15T06:00:00+00:00")).started == 1  # only the January bonus start
     assert instances("trade_conditions") == []
     # 20 March 2026 is a Friday: 10:00 Moscow. 20 June 2026 is a Saturday: Monday 22 June.
-    assert services.fire_due(at("2026-03-20T06:59:00+00:00")).started == 0
-    assert services.fire_due(at("2026-03-20T07:00:00+00:00")).started == 1
-    assert services.fire_due(at("2026-06-22T06:59:00+00:00")).started == 1  # the April bonus start
-    assert services.fire_due(at("2026-06-22T07:00:00+00:00")).started == 1
+    assert sweeps.fire_due(at("2026-03-20T06:59:00+00:00")).started == 0
+    assert sweeps.fire_due(at("2026-03-20T07:00:00+00:00")).started == 1
+    assert sweeps.fire_due(at("2026-06-22T06:59:00+00:00")).started == 1  # the April bonus start
+    assert sweeps.fire_due(at("2026-06-22T07:00:00+00:00")).started == 1
     assert instances("trade_conditions") == [
         ("2026-03-20T07:00:00+00:00", "2026-Q2"),
         ("2026-06-22T07:00:00+00:00", "2026-Q3"),
@@ -161,7 +161,7 @@ def test_an_administrator_moves_the_schedule_in_the_admin(q, login):
 
 def test_a_disabled_schedule_starts_nothing(q):
     Schedule.objects.filter(definition__key="bonus_agreements").update(enabled=False)
-    services.fire_due(at("2027-12-31T00:00:00+00:00"))
+    sweeps.fire_due(at("2027-12-31T00:00:00+00:00"))
     assert instances("bonus_agreements") == []
     assert len(instances("trade_conditions")) == 8
 
@@ -196,9 +196,9 @@ def test_a_manual_start_without_a_quarter_takes_the_schedule_s_rule(q, api_clien
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_two_workers_sweeping_at_once_start_one_instance_per_period(demo):
-    deploy_directory()  # a transactional test starts from a flushed database
+    deploy_files()  # a transactional test starts from a flushed database
     Schedule.objects.update(active_since=SINCE)
-    results: list[services.Fired] = []
+    results: list[sweeps.Fired] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -206,7 +206,7 @@ def test_two_workers_sweeping_at_once_start_one_instance_per_period(demo):
         try:
             barrier.wait()
             for moment, _quarter in TRADE_CONDITIONS[:4]:
-                results.append(services.fire_due(at(moment)))
+                results.append(sweeps.fire_due(at(moment)))
         except BaseException as error:
             errors.append(error)
         finally:

@@ -9,7 +9,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from engine import forms, services
+from base.errors import Invalid
+from engine import actions, forms
 from engine.definitions import model_for
 from engine.models import AssignmentStatus, Instance
 from notify.models import Notification
@@ -36,7 +37,7 @@ def q(demo):
 
 
 def start(q, who="sales_admin", quarter="2027-Q1"):
-    return services.start("trade_conditions", by=q[who].user, variables={"quarter": quarter})
+    return actions.start("trade_conditions", by=q[who].user, variables={"quarter": quarter})
 
 
 def through_base_discounts(instance, q, recipients=("manager1",)):
@@ -122,7 +123,7 @@ def test_base_discounts_rework_goes_to_whoever_attached_them_until_approved(q):
     instance = start(q)
     do(instance, "select_start_recipients", q["sales_admin"], {"recipients": ["manager1"]})
     # The sales head hands step 2 to a manager: "whoever did 2" is then the manager.
-    services.delegate(open_assignment(instance, "attach_base_discounts").pk, by=q["sales_head"].user, to="manager1")
+    actions.delegate(open_assignment(instance, "attach_base_discounts").pk, by=q["sales_head"].user, to="manager1")
     do(instance, "attach_base_discounts", q["manager1"], {"document_url": BASE})
 
     first = do(instance, "approve_base_discounts", q["director"], {"decision": "reject", "comment": "Скидки велики"})
@@ -150,7 +151,7 @@ def test_base_discounts_rework_goes_to_whoever_attached_them_until_approved(q):
 def test_conditions_registry_rework_and_the_finish_go_to_whoever_formed_it(q):
     instance = start(q)
     through_base_discounts(instance, q)
-    services.delegate(
+    actions.delegate(
         open_assignment(instance, "attach_conditions_registry").pk, by=q["sales_admin"].user, to="manager2"
     )
     do(instance, "attach_conditions_registry", q["manager2"], {"document_url": REGISTRY})
@@ -183,10 +184,10 @@ def test_a_rejection_without_a_comment_is_a_field_error_and_changes_nothing(q, k
         do(instance, "attach_conditions_registry", q["sales_admin"], {"document_url": REGISTRY})
     before = state_of(instance)
     for data in ({"decision": "reject"}, {"decision": "reject", "comment": "   "}):
-        with pytest.raises(services.InvalidInput) as refused:
+        with pytest.raises(Invalid) as refused:
             do(instance, key, q["director"], data)
         assert set(refused.value.errors) == {"comment"}
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(Invalid) as refused:
         do(instance, key, q["director"], {"decision": "maybe"})
     assert set(refused.value.errors) == {"decision"}
     assert state_of(instance) == before
@@ -208,7 +209,7 @@ def test_bad_recipients_are_a_field_error_and_change_nothing(q, recipients, step
         do(instance, "approve_conditions_registry", q["director"], {"decision": "approve"})
     notices = Notification.objects.filter(kind__in=["process_started", "process_finished"]).count()
     before = state_of(instance)
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(Invalid) as refused:
         do(instance, step, q["sales_admin"], {"recipients": recipients})
     assert set(refused.value.errors) == {"recipients"}
     assert state_of(instance) == before
@@ -220,7 +221,7 @@ def test_a_document_link_must_be_http_or_https(q, url):
     instance = start(q)
     do(instance, "select_start_recipients", q["sales_admin"], {"recipients": ["manager1"]})
     before = state_of(instance)
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(Invalid) as refused:
         do(instance, "attach_base_discounts", q["sales_head"], {"document_url": url})
     assert set(refused.value.errors) == {"document_url"}
     assert state_of(instance) == before

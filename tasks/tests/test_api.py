@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
+from base import clock
 from notify.models import Notification
 from org import directory
 from tasks.models import Task, TaskComment
@@ -39,12 +39,12 @@ def task(demo) -> Task:
         description="Уточнить объём заказа",
         responsible=demo["manager2"],
         created_by=demo["manager1"],
-        deadline=timezone.now() + timedelta(days=2),
+        deadline=clock.now() + timedelta(days=2),
     )
 
 
 def test_create_a_task_for_a_colleague(demo, api_client):
-    deadline = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    deadline = (clock.now() + timedelta(days=3)).replace(microsecond=0)
     response = post(
         api_client("manager1"),
         "/api/v1/tasks",
@@ -106,10 +106,10 @@ def test_bad_input_is_a_field_error_and_creates_nothing(demo, api_client, body, 
 
 
 def test_a_task_links_to_a_process_instance_the_author_may_see(demo, api_client, processes):
-    from engine import services
+    from engine import actions
 
-    mine = services.start("t_parallel", by=demo["manager1"].user)
-    others = services.start("t_parallel", by=demo["accountant"].user)
+    mine = actions.start("t_parallel", by=demo["manager1"].user)
+    others = actions.start("t_parallel", by=demo["accountant"].user)
     client = api_client("manager1")
     ok = post(client, "/api/v1/tasks", {"title": "Проверить", "responsible": "manager1", "instance": mine.pk})
     assert ok.status_code == 201 and ok.json()["instance"] == mine.pk

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from base import clock
 from tasks.models import Task, TaskComment
 from tasks.services import create_task
 
@@ -19,7 +20,7 @@ def task(demo) -> Task:
         description="Уточнить объём заказа",
         responsible=demo["manager2"],
         created_by=demo["manager1"],
-        deadline=timezone.now() + timedelta(days=2),
+        deadline=clock.now() + timedelta(days=2),
     )
 
 
@@ -28,12 +29,12 @@ def test_my_tasks_lists_open_ones_first_and_marks_the_overdue(demo, login, task,
         title="Сдать отчёт",
         responsible=demo["manager2"],
         created_by=demo["sales_head"],
-        deadline=timezone.now() + timedelta(hours=1),
+        deadline=clock.now() + timedelta(hours=1),
     )
     done = create_task(title="Старая задача", responsible=demo["manager2"], created_by=demo["manager1"])
     done.status = "done"
     done.save()
-    time_machine.move_to(timezone.now() + timedelta(hours=2))
+    time_machine.move_to(clock.now() + timedelta(hours=2))
     page = login("manager2").get("/tasks/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -122,9 +123,9 @@ def test_a_new_task_with_bad_input_names_the_fields_and_creates_nothing(demo, lo
 
 
 def test_a_task_for_a_process_links_to_it(demo, login, processes):
-    from engine import services
+    from engine import actions
 
-    instance = services.start("t_task_step", by=demo["manager1"].user)
+    instance = actions.start("t_task_step", by=demo["manager1"].user)
     task = Task.objects.get(instance=instance)
     page = login("director").get(f"/tasks/{task.pk}/").content.decode()
     assert instance.title in page and "шаг процесса" in page

@@ -18,16 +18,16 @@ from playwright.sync_api import expect
 
 from crm.demo import bank, inn10, ogrn13
 from crm.models import Company
-from engine.definitions import deploy_directory
 from engine.models import Instance, InstanceStatus
-from engine.schedule import previous_quarter
+from processes.quarters import previous_quarter
 from notify.models import Kind, Notification
+from processes.apps import deploy_files
 
 
 @pytest.fixture
 def customer_processes(demo: dict[str, Any]) -> dict[str, Any]:
     """The demo company with the production files of processes/ deployed (the flush removed them)."""
-    deploy_directory()
+    deploy_files()
     return demo
 
 

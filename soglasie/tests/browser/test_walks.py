@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from engine import services
+from base import clock
+from engine import actions
 from engine.models import Assignment, Instance, InstanceStatus
 from soglasie.tests.browser.conftest import check_accessibility, tab_to
 
@@ -59,12 +59,12 @@ def test_approval_walk_with_a_rework_loop(ui, sign_in, processes):
 
 
 def test_parallel_walk_and_a_stale_page(ui, sign_in, processes, demo):
-    instance = services.start("t_parallel", by=demo["director"].user)
+    instance = actions.start("t_parallel", by=demo["director"].user)
     left = instance.assignments.get(key="left")
     sign_in("sales_admin")
     ui.get_by_role("link", name="Левая ветка").click()
     # Someone completes it meanwhile (another tab, the API): the page left open is now stale.
-    services.complete(left.pk, by=demo["sales_admin"].user, data={})
+    actions.complete(left.pk, by=demo["sales_admin"].user, data={})
     ui.get_by_role("button", name="Выполнить").click()
     expect(ui.get_by_role("alert")).to_contain_text("уже выполнено")
     sign_in("accountant")
@@ -79,9 +79,9 @@ def test_parallel_walk_and_a_stale_page(ui, sign_in, processes, demo):
 
 def test_the_filters_narrow_the_list_without_a_reload(ui, sign_in, processes, demo):
     for quarter in ("2027-Q1", "2027-Q2", "2027-Q3"):
-        services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": quarter})
+        actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": quarter})
     late = Assignment.objects.filter(title__endswith="Q3").get()
-    late.due_at = timezone.now() - timedelta(hours=2)
+    late.due_at = clock.now() - timedelta(hours=2)
     late.save(update_fields=["due_at"])
     sign_in("sales_head")
     ui.get_by_role("link", name="Автоматизация").click()
@@ -110,7 +110,7 @@ def test_the_filters_narrow_the_list_without_a_reload(ui, sign_in, processes, de
 
 
 def test_delegating_with_the_employee_picker(ui, sign_in, processes, demo):
-    instance = services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    instance = actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
     sign_in("sales_head")
     ui.get_by_role("link", name=re.compile("Прикрепить документ")).first.click()
     ui.get_by_text("Передать коллеге").click()
@@ -124,8 +124,8 @@ def test_delegating_with_the_employee_picker(ui, sign_in, processes, demo):
 
 
 def test_accessibility_of_the_main_pages_on_a_phone_and_by_keyboard(ui, sign_in, processes, demo):
-    instance = services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
-    services.complete(instance.assignments.get().pk, by=demo["sales_head"].user, data={"document_url": "https://d.io"})
+    instance = actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    actions.complete(instance.assignments.get().pk, by=demo["sales_head"].user, data={"document_url": "https://d.io"})
     approve = instance.assignments.get(status="open")
     ui.set_viewport_size({"width": 360, "height": 740})
 
@@ -160,7 +160,7 @@ def test_accessibility_of_the_main_pages_on_a_phone_and_by_keyboard(ui, sign_in,
 
 
 def test_the_bell_shows_unread_and_marks_read(ui, sign_in, processes, demo):
-    services.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
     sign_in("sales_head")
     expect(ui.locator("#bell .bell-count")).to_have_text("1")
     ui.locator("#bell").click()

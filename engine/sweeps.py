@@ -1,0 +1,193 @@
+"""What the worker fires when its time comes: BPMN timers, deadlines, and scheduled starts.
+
+:func:`fire_due` is safe to run from several workers at once: each timer is claimed under its
+instance's row lock and re-checked, each deadline notice by a conditional UPDATE, each scheduled
+period by a unique key (``ScheduledStart``'s constraint: the second worker's insert fails and its
+transaction rolls back). One bad row is logged and skipped; it never stops the sweep.
+
+Periods of a schedule before it became active are never back-filled; a period missed while no
+worker ran starts once when one catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from base import clock
+from base.errors import Conflict
+from engine import actions, hooks
+from engine import schedule as cron
+from engine.bpmn import Runner
+from engine.models import Assignment, AssignmentStatus, HistoryEvent, Schedule, ScheduledStart, Timer
+from engine.step import Step, batched_writes, claim, history, lock_instance, model_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Fired:
+    timers: int = 0
+    overdue: int = 0
+    started: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.timers or self.overdue or self.started)
+
+
+def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
+    """Fire every timer, deadline and scheduled start due up to ``now``; each exactly once."""
+    now = now or clock.now()
+    fired = Fired()
+    with clock.frozen(now):
+        for timer_id in _due_timer_ids(now, limit):
+            try:
+                if _fire_timer(timer_id, now):
+                    fired.timers += 1
+            except Exception as error:  # the sweep's fault boundary: one bad row must not stop it
+                log.exception("timer %s failed", timer_id)
+                fired.errors.append(f"timer {timer_id}: {error}")
+        for assignment_id in _due_deadline_ids(now, limit):
+            try:
+                if _fire_deadline(assignment_id, now):
+                    fired.overdue += 1
+            except Exception as error:  # the sweep's fault boundary
+                log.exception("deadline of assignment %s failed", assignment_id)
+                fired.errors.append(f"assignment {assignment_id}: {error}")
+        fired.started, errors = start_due_periods(now)
+        fired.errors.extend(errors)
+    return fired
+
+
+# --------------------------------------------------------------------------- timers
+
+
+def _due_timer_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _fire_timer(timer_id: int, now: datetime) -> bool:
+    with transaction.atomic(), batched_writes():
+        timer = claim(Timer.objects.filter(pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True))
+        if timer is None:
+            return False
+        instance = lock_instance(timer.instance_id)
+        timer.refresh_from_db()
+        if not timer.pending or not instance.running:
+            return False
+        model = model_of(instance)
+        runner = Runner.load(model, instance.state)
+        timer.fired_at = now
+        timer.save(update_fields=["fired_at"])
+        assignment = timer.assignment
+        reminder = (timer.properties or {}).get("notify") == "reminder"
+        history(
+            instance,
+            HistoryEvent.REMINDER if reminder else HistoryEvent.TIMER,
+            assignment=assignment,
+            key=timer.key,
+            at=now,
+            data={"timer": timer.key},
+        )
+        if reminder and assignment is not None and assignment.is_open:
+            hooks.emit(hooks.Event(hooks.EventKind.REMINDER, instance, assignment))
+        step = Step(instance=instance, model=model, runner=runner, actor=None, now=now)
+        step.advance()
+        step.save()
+        return True
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def _due_deadline_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        Assignment.objects.filter(status=AssignmentStatus.OPEN, overdue_notified_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _fire_deadline(assignment_id: int, now: datetime) -> bool:
+    """The common deadline rule: an ``overdue`` event once (the assignee and their manager are told)."""
+    with transaction.atomic(), batched_writes():
+        claimed = Assignment.objects.filter(
+            pk=assignment_id, status=AssignmentStatus.OPEN, overdue_notified_at__isnull=True, due_at__lte=now
+        ).update(overdue_notified_at=now)
+        if claimed != 1:
+            return False
+        assignment = Assignment.objects.select_related("assignee__user", "instance").get(pk=assignment_id)
+        history(
+            assignment.instance,
+            HistoryEvent.OVERDUE,
+            assignment=assignment,
+            key=assignment.key,
+            at=now,
+            data={"due_at": assignment.due_at.isoformat()},
+        )
+        hooks.emit(hooks.Event(hooks.EventKind.OVERDUE, assignment.instance, assignment))
+        return True
+
+
+# --------------------------------------------------------------------------- scheduled starts
+
+
+def spec_of(row: Schedule) -> cron.Schedule:
+    return cron.Schedule(cron=row.cron, tz=row.tz, first_working_day=row.first_working_day)
+
+
+def start_due_periods(now: datetime) -> tuple[int, list[str]]:
+    """Start each due period of each enabled schedule once; returns (started, errors)."""
+    started, errors = 0, []
+    for row in Schedule.objects.filter(enabled=True).select_related("definition__current"):
+        spec = spec_of(row)
+        last = row.starts.order_by("-fire_at").values_list("fire_at", flat=True).first()
+        after = max(row.active_since, last) if last else row.active_since
+        try:
+            due = cron.occurrences(spec, after - timedelta(microseconds=1) if last is None else after, now)
+        except ValueError as error:
+            errors.append(f"{row}: {error}")
+            continue
+        for occurrence in due:
+            if occurrence.fire_at < row.active_since:
+                continue
+            if row.starts.filter(period_key=occurrence.period_key).exists():
+                continue
+            try:
+                if _start_period(row, occurrence, now):
+                    started += 1
+            except IntegrityError:
+                continue  # another worker took this period
+            except Exception as error:  # the sweep's fault boundary: a bad schedule must not stop it
+                log.exception("scheduled start of %s failed", row)
+                errors.append(_("%(schedule)s: %(error)s") % {"schedule": row, "error": error})
+    return started, errors
+
+
+def _start_period(row: Schedule, occurrence: cron.Occurrence, now: datetime) -> bool:
+    version = row.definition.current
+    variables = actions.unique_default(version.properties or {}, occurrence.nominal, row.tz) if version else {}
+    with transaction.atomic():
+        record = ScheduledStart.objects.create(
+            schedule=row, period_key=occurrence.period_key, fire_at=occurrence.fire_at, started_at=now
+        )
+        try:
+            with transaction.atomic():
+                instance = actions.start(row.definition.key, variables=variables, scheduled=True)
+        except Conflict as conflict:
+            # Somebody started this period by hand already: the period is done.
+            record.error = conflict.message
+            record.save(update_fields=["error"])
+            return False
+        record.instance = instance
+        record.save(update_fields=["instance"])
+        return True

@@ -1,0 +1,115 @@
+"""What people are told when the engine reports an event: who, which kind, in which words.
+
+The engine knows nothing of notifications: it emits :class:`engine.hooks.Event` s, and this module,
+registered as a listener when the app is ready, turns each into notifications (and their e-mails).
+A step's events arrive together, after the step's rows are written and before it commits, so
+their notifications go in with one statement per table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engine.hooks import Event, EventKind
+from engine.models import Outcome
+from notify.models import Kind, Notification, OutboxEmail
+from notify.services import build, write
+from org import directory
+from org.models import Employee
+
+Pair = tuple[Notification, OutboxEmail | None]
+
+
+def on_engine_events(events: list[Event]) -> None:
+    pairs: list[Pair] = []
+    for event in events:
+        pairs.extend(_HANDLERS[event.kind](event))
+    write(pairs)
+
+
+def _assigned(event: Event) -> list[Pair]:
+    assignment = event.assignment
+    text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
+    if assignment.due_at:
+        text += _(", срок %(due)s") % {"due": local_time(assignment.due_at)}
+    return [_about(assignment.assignee, Kind.ASSIGNED, text, event)]
+
+
+def _moved(event: Event) -> list[Pair]:
+    title = event.assignment.title
+    target: Employee = event.data["target"]
+    text_new = _("Вам передано задание «%(title)s»") % {"title": title}
+    if event.data.get("comment"):
+        text_new += f". {event.data['comment']}"
+    text_old = _("Задание «%(title)s» передано: %(name)s") % {"title": title, "name": target.full_name}
+    return [
+        _about(target, Kind.REASSIGNED, text_new, event),
+        _about(event.data["previous"], Kind.REASSIGNED, text_old, event),
+    ]
+
+
+def _reminder(event: Event) -> list[Pair]:
+    assignment = event.assignment
+    text = _("Напоминание: задание «%(title)s» ждёт выполнения, срок %(due)s") % {
+        "title": assignment.title,
+        "due": local_time(assignment.due_at),
+    }
+    return [_about(assignment.assignee, Kind.REMINDER, text, event)]
+
+
+def _overdue(event: Event) -> list[Pair]:
+    """One notice to the assignee and one to their line manager."""
+    assignment = event.assignment
+    due = local_time(assignment.due_at)
+    text = _("Просрочено задание «%(title)s» (срок был %(due)s)") % {"title": assignment.title, "due": due}
+    pairs = [_about(assignment.assignee, Kind.OVERDUE, text, event)]
+    manager = directory.line_manager(assignment.assignee)
+    if manager is not None:
+        text = _("Просрочено задание «%(title)s» сотрудника %(name)s (срок был %(due)s)") % {
+            "title": assignment.title,
+            "name": assignment.assignee.full_name,
+            "due": due,
+        }
+        pairs.append(_about(manager, Kind.OVERDUE, text, event))
+    return pairs
+
+
+def _finished(event: Event) -> list[Pair]:
+    instance = event.instance
+    if not instance.started_by_id:
+        return []
+    starter = Employee.objects.select_related("user").filter(pk=instance.started_by_id).first()
+    if starter is None:
+        return []
+    outcome = event.data.get("outcome")
+    label = Outcome(outcome).label if outcome in Outcome.values else outcome
+    text = _("Процесс «%(title)s» завершён: %(outcome)s") % {"title": instance.title, "outcome": label}
+    return [build(starter, Kind.PROCESS_FINISHED, text, url=instance.get_absolute_url(), instance=instance)]
+
+
+def _about(recipient: Employee, kind: str, text: str, event: Event) -> Pair:
+    """A notification about the event's assignment, linking to its page."""
+    assignment = event.assignment
+    return build(
+        recipient, kind, text, url=assignment.get_absolute_url(), assignment=assignment, instance=event.instance
+    )
+
+
+def local_time(moment: datetime | None) -> str:
+    """An instant as people read it in a notice: ``02.12.2026 15:00`` in the site's time zone."""
+    if moment is None:
+        return "—"
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+
+
+_HANDLERS: dict[str, Any] = {
+    EventKind.ASSIGNED: _assigned,
+    EventKind.MOVED: _moved,
+    EventKind.REMINDER: _reminder,
+    EventKind.OVERDUE: _overdue,
+    EventKind.FINISHED: _finished,
+}

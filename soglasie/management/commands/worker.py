@@ -1,0 +1,61 @@
+"""``worker``: the background worker. Sweeps timers, deadlines, scheduled starts and the e-mail
+outbox until stopped; several may run at once (each row is claimed by one)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from engine.bpmn import DeployError
+from engine.sweeps import fire_due
+from notify.outbox import send_due
+from processes.apps import deploy_files
+
+log = logging.getLogger("soglasie.worker")
+
+
+class Command(BaseCommand):
+    help = "Фоновый обработчик: таймеры, сроки, плановые запуски, отправка писем."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=5.0, help="секунд между проходами")
+        parser.add_argument("--once", action="store_true", help="один проход и выход")
+
+    def handle(self, *args: Any, interval: float, once: bool, **options: Any) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: Any) -> None:
+            log.info("worker: signal %s, stopping after this pass", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write("Фоновый обработчик запущен.")
+        passes = 0
+        while not stop.is_set():
+            close_old_connections()
+            if passes % 12 == 0:
+                try:
+                    deploy_files()
+                except DeployError as error:
+                    log.error("processes/ has a file that does not deploy: %s", error)
+            self.sweep()
+            passes += 1
+            if once:
+                break
+            stop.wait(interval)
+        self.stdout.write("Фоновый обработчик остановлен.")
+
+    def sweep(self) -> None:
+        try:
+            fired = fire_due()
+            for error in fired.errors:
+                log.error("%s", error)
+            send_due()
+        except Exception:  # the loop survives anything one pass throws
+            log.exception("worker pass failed")

@@ -1,0 +1,112 @@
+"""An instance's page: its diagram with the state of each step, the history, documents and variables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from base import clock
+from base.errors import Conflict
+from crm.services import company_of
+from engine import access, actions
+from engine.definitions import model_for
+from engine.models import (
+    AssignmentStatus,
+    HistoryEvent,
+    Instance,
+    Outcome,
+)
+from work import diagram
+from work.present import documents_in, labels_of, present_data
+
+# ------------------------------------------------------------------------------------------ instances
+
+
+def diagram_states(instance: Instance, now: datetime) -> dict[str, str]:
+    """done = completed steps, current = open assignments, overdue = open past their deadline."""
+    states: dict[str, str] = {}
+    for key in (
+        instance.history.filter(
+            event__in=[HistoryEvent.COMPLETED, HistoryEvent.SERVICE, HistoryEvent.TIMER, HistoryEvent.REMINDER]
+        )
+        .exclude(key="")
+        .values_list("key", flat=True)
+    ):
+        states[key] = "done"
+    for a in instance.assignments.all():
+        if a.status == AssignmentStatus.DONE:
+            states.setdefault(a.key, "done")
+    for a in instance.assignments.filter(status=AssignmentStatus.OPEN):
+        states[a.key] = "overdue" if a.is_overdue(now) else "current"
+    return states
+
+
+
+
+@require_GET
+def instance(request: HttpRequest, pk: int) -> HttpResponse:
+    """An instance: its diagram with the state of each step, the history, documents and variables."""
+    item = access.get_instance_for_user(request.user, pk)
+    now = clock.now()
+    model = model_for(item.process)
+    labels, options, _types = labels_of(model)
+    steps = list(item.assignments.select_related("assignee", "completed_by").order_by("created_at", "pk"))
+    history = list(item.history.select_related("actor", "assignment").order_by("at", "pk"))
+    timeline = []
+    for entry in history:
+        data = entry.data or {}
+        details = []
+        if entry.event == HistoryEvent.COMPLETED:
+            details = present_data(data, labels, options)
+        elif entry.event in (HistoryEvent.DELEGATED, HistoryEvent.REASSIGNED):
+            details = [
+                {"label": _("Кому"), "items": [{"text": data.get("to", ""), "url": None}]},
+                *(
+                    [{"label": _("Комментарий"), "items": [{"text": data["comment"], "url": None}]}]
+                    if data.get("comment")
+                    else []
+                ),
+            ]
+        elif entry.event in (HistoryEvent.STOPPED, HistoryEvent.FINISHED):
+            outcome = data.get("outcome")
+            details = (
+                [{"label": _("Итог"), "items": [{"text": Outcome.label_of(outcome), "url": None}]}] if outcome else []
+            )
+            if data.get("reason"):
+                details.append({"label": _("Причина"), "items": [{"text": data["reason"], "url": None}]})
+        elif entry.event == HistoryEvent.REFUSED:
+            details = [
+                {"label": _(labels.get(k, k)), "items": [{"text": "; ".join(v), "url": None}]}
+                for k, v in (data.get("errors") or {}).items()
+            ]
+        timeline.append({"entry": entry, "details": details})
+    context = {
+        "instance": item,
+        "definition": item.process.definition,
+        "svg": diagram.svg_or_none(item.process.xml, diagram_states(item, now)),
+        "steps": [(a, a.is_overdue(now)) for a in steps],
+        "timeline": timeline,
+        "documents": documents_in(labels, item.variables, *[a.data for a in steps]),
+        "variables": present_data(item.variables, labels, options),
+        "may_stop": item.running and access.may_stop(request.user, item),
+        "company": company_of(item),
+    }
+    return render(request, "work/instance.html", context)
+
+
+@require_POST
+def instance_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop a running instance (its starter or an administrator), with a reason."""
+    access.get_instance_for_user(request.user, pk)
+    try:
+        actions.stop(pk, by=request.user, reason=request.POST.get("reason", "").strip())
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Процесс остановлен."))
+    return redirect("instance", pk=pk)

@@ -1,0 +1,17 @@
+"""The pages about work: the feed, «Автоматизация», assignments, instances, processes, pickers."""
+
+from django.urls import path
+
+from work import assignment, assignment_list, feed, instance, people, process_list
+
+urlpatterns = [
+    path("", feed.home, name="home"),
+    path("assignments/", assignment_list.assignments, name="assignments"),
+    path("assignments/<int:pk>/", assignment.assignment, name="assignment"),
+    path("assignments/<int:pk>/delegate/", assignment.assignment_delegate, name="assignment_delegate"),
+    path("instances/<int:pk>/", instance.instance, name="instance"),
+    path("instances/<int:pk>/stop/", instance.instance_stop, name="instance_stop"),
+    path("processes/", process_list.processes, name="processes"),
+    path("processes/<slug:key>/start/", process_list.process_start, name="process_start"),
+    path("employees/search/", people.employee_search, name="employee_search"),
+]
