@@ -13,9 +13,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Status
 
+from base import listing
 from base.errors import Forbidden, Invalid, NotFound
 from crm import services
 from crm.models import Company
+from crm.queries import CompanyFilter
 from engine import access
 from org.access import employee_of, is_administrator
 
@@ -52,9 +54,11 @@ def list_companies(
 ) -> dict[str, Any]:
     """Companies by name or number fragment (`q`, any case) and/or exact ИНН (`inn`), by name."""
     limit, offset = _page(limit, offset)
-    qs = services.search_companies(q, inn).select_related("responsible_manager__user", "created_by__user")
-    page = qs.prefetch_related("contacts", "documents")[offset : offset + limit]
-    return {"items": [company_out(c) for c in page], "count": qs.count()}
+    rows = CompanyFilter(q=q or "", inn=inn or "").apply()
+    rows = rows.select_related("responsible_manager__user", "created_by__user")
+    rows = rows.prefetch_related("contacts", "documents")
+    found = listing.window(rows, limit=limit, offset=offset)
+    return {"items": [company_out(c) for c in found.items], "count": found.count}
 
 
 @router.post("/companies/check", response=dict)

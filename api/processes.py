@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from base import clock
+from base import clock, listing
 from base.errors import Invalid
 from crm.services import company_of
 from engine import access, actions, forms
 from engine.definitions import model_for
 from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
+from engine.queries import AssignmentFilter, InstanceFilter
 
 router = Router(tags=["processes"])
 
@@ -157,15 +157,10 @@ def list_instances(
     limit: int = 50,
     offset: int = 0,
 ):
-    qs = access.visible_instances(request.user).select_related("process", "started_by__user")
-    if process:
-        qs = qs.filter(process_key=process)
-    if status:
-        qs = qs.filter(status=status)
-    if started_by:
-        qs = qs.filter(started_by__user__username=_me(request, started_by))
-    limit, offset = _page(limit, offset)
-    return {"items": [instance_out(i, full=False) for i in qs[offset : offset + limit]], "count": qs.count()}
+    spec = InstanceFilter(process=process or "", status=status or "", started_by=started_by or "")
+    rows = spec.apply(request.user).select_related("process", "started_by__user")
+    found = listing.window(rows, **_page(limit, offset))
+    return {"items": [instance_out(i, full=False) for i in found.items], "count": found.count}
 
 
 @router.get("/instances/{instance_id}", response=dict)
@@ -197,37 +192,6 @@ class DelegateIn(Schema):
     comment: str = ""
 
 
-def filter_assignments(
-    qs: QuerySet[Assignment],
-    request: HttpRequest,
-    *,
-    assignee: str | None = None,
-    status: str | None = None,
-    name: str | None = None,
-    process: str | None = None,
-    instance: int | None = None,
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
-    overdue: bool | None = None,
-) -> QuerySet[Assignment]:
-    """The API's filters of ``GET /assignments``; the title and process conditions are the page's
-    (``Assignment.matching``), so both find the same assignments."""
-    if assignee:
-        qs = qs.filter(assignee__user__username=_me(request, assignee))
-    if status:
-        qs = qs.filter(status=status)
-    qs = qs.filter(Assignment.matching(name or "", process or ""))
-    if instance:
-        qs = qs.filter(instance_id=instance)
-    if due_before:
-        qs = qs.filter(due_at__lt=due_before)
-    if due_after:
-        qs = qs.filter(due_at__gte=due_after)
-    if overdue:
-        qs = qs.filter(status=AssignmentStatus.OPEN, due_at__lte=clock.now())
-    return qs
-
-
 @router.get("/assignments", response=dict)
 def list_assignments(
     request: HttpRequest,
@@ -243,23 +207,22 @@ def list_assignments(
     limit: int = 50,
     offset: int = 0,
 ):
-    qs = access.visible_assignments(request.user).select_related("instance", "assignee__user", "completed_by__user")
-    qs = filter_assignments(
-        qs,
-        request,
-        assignee=assignee,
-        status=status,
-        name=name,
-        process=process,
+    """The «Автоматизация» list: the same filter as the page (``engine.queries.AssignmentFilter``)."""
+    spec = AssignmentFilter(
+        assignee=assignee or "",
+        status=status or "",
+        title=name or "",
+        process=process or "",
         instance=instance,
-        due_before=due_before,
+        due="overdue" if overdue else "",
         due_after=due_after,
-        overdue=overdue,
+        due_before=due_before,
+        order=order or "",
     )
-    qs = qs.order_by("due_at", "pk") if order == "due" else qs.order_by("-created_at", "-pk")
-    limit, offset = _page(limit, offset)
     now = clock.now()
-    return {"items": [assignment_out(a, now=now) for a in qs[offset : offset + limit]], "count": qs.count()}
+    rows = spec.apply(request.user, now).select_related("instance", "assignee__user", "completed_by__user")
+    found = listing.window(rows, **_page(limit, offset))
+    return {"items": [assignment_out(a, now=now) for a in found.items], "count": found.count}
 
 
 @router.get("/assignments/{assignment_id}", response=dict)
@@ -291,13 +254,9 @@ def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
 # ---------------------------------------------------------------- helpers
 
 
-def _me(request: HttpRequest, username: str) -> str:
-    return request.user.get_username() if username == "me" else username
-
-
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    if limit < 1 or limit > 500:
+def _page(limit: int, offset: int) -> dict[str, int]:
+    if limit < 1 or limit > listing.MAX_LIMIT:
         raise Invalid({"limit": [_("от 1 до 500")]})
     if offset < 0:
         raise Invalid({"offset": [_("не меньше 0")]})
-    return limit, offset
+    return {"limit": limit, "offset": offset}

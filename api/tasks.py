@@ -11,12 +11,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from base import clock
+from base import clock, listing
 from base.errors import Forbidden, Invalid
 from org.access import employee_of
 from tasks import access
 from tasks.forms import TaskForm
 from tasks.models import Task, TaskComment, TaskStatus
+from tasks.queries import TaskFilter
 from tasks.services import add_comment, complete_task, create_task
 
 router = Router(tags=["tasks"])
@@ -79,21 +80,16 @@ def list_tasks(
     """Tasks the caller may see; ``responsible``/``created_by`` take a username or ``me``."""
     if status and status not in TaskStatus.values:
         raise Invalid({"status": [_("Допустимо: %(values)s") % {"values": ", ".join(TaskStatus.values)}]})
-    if not 1 <= limit <= 500:
+    if not 1 <= limit <= listing.MAX_LIMIT:
         raise Invalid({"limit": [_("от 1 до 500")]})
     if offset < 0:
         raise Invalid({"offset": [_("не меньше 0")]})
-    qs = access.visible_tasks(request.user)
-    if responsible:
-        qs = qs.filter(responsible__user__username=_me(request, responsible))
-    if created_by:
-        qs = qs.filter(created_by__user__username=_me(request, created_by))
-    if status:
-        qs = qs.filter(status=status)
-    if instance:
-        qs = qs.filter(instance_id=instance)
+    spec = TaskFilter(
+        responsible=responsible or "", created_by=created_by or "", status=status or "", instance=instance
+    )
+    found = listing.window(spec.apply(request.user), limit=limit, offset=offset)
     now = clock.now()
-    return {"items": [task_out(t, now=now) for t in qs[offset : offset + limit]], "count": qs.count()}
+    return {"items": [task_out(t, now=now) for t in found.items], "count": found.count}
 
 
 @router.get("/tasks/{task_id}", response=dict)
@@ -142,7 +138,3 @@ def create_comment(request: HttpRequest, task_id: int, payload: CommentIn):
 
 def _task(request: HttpRequest, task_id: int) -> Task:
     return access.get_task_for_user(request.user, task_id)
-
-
-def _me(request: HttpRequest, username: str) -> str:
-    return request.user.get_username() if username == "me" else username

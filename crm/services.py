@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -366,18 +365,3 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
 def company_of(instance: Any) -> Company | None:
     """The company a counterparty process created (None for any other process, or before its end)."""
     return Company.objects.filter(created_by_instance=instance).first()
-
-
-def search_companies(q: str | None = None, inn: str | None = None) -> QuerySet[Company]:
-    """Companies matching a name or number fragment (`q`, any case) and/or exactly an ИНН."""
-    qs = Company.objects.select_related("responsible__user", "created_by_instance")
-    if q and q.strip():
-        needle = q.strip().casefold().replace("ё", "е")
-        compact = "".join(needle.split())
-        condition = Q(search_text__contains=needle)
-        if compact.isdigit():
-            condition |= Q(search_text__contains=compact)
-        qs = qs.filter(condition)
-    if inn and inn.strip():
-        qs = qs.filter(inn="".join(inn.split()))
-    return qs

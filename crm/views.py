@@ -10,20 +10,19 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from base import listing
 from base.errors import NotFound
 from crm import services
 from crm.models import Company
+from crm.queries import CompanyFilter
 from crm.templatetags.crm_cards import feedback_for
 from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
 from engine import access
-
-PAGE_SIZE = 50
 
 _ROW_KEY = re.compile(r"^(contacts|documents)\.(\d{1,3})\.(\w+)$")
 _ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
@@ -63,10 +62,9 @@ def company_list(request: HttpRequest) -> HttpResponse:
     """Companies by name or ИНН; with htmx only the results are re-rendered as the user types."""
     q = (request.GET.get("q") or "").strip()
     inn = (request.GET.get("inn") or "").strip()
-    qs = services.search_companies(q, inn).select_related("responsible__user")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.page(CompanyFilter(q=q, inn=inn).apply(), request.GET.get("page"))
     query = urlencode({name: value for name, value in (("q", q), ("inn", inn)) if value})
-    context = {"page": page, "q": q, "inn": inn, "total": page.paginator.count, "query": query}
+    context = {"page": page, "q": q, "inn": inn, "total": page.count, "query": query}
     template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
     return render(request, template, context)
 

@@ -7,7 +7,6 @@ reveal nothing. Marking read never touches the e-mail outbox.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,11 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from base import clock
+from base import clock, listing
 from notify.models import Notification
 from org.access import employee_of
-
-PAGE_SIZE = 50
 
 
 def _mine(request: HttpRequest) -> QuerySet[Notification]:
@@ -43,7 +40,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") in ("1", "true")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.page(qs.order_by("-created_at", "-pk"), request.GET.get("page"))
     return render(request, "notify/notifications.html", {"page": page, "unread_only": unread_only})
 
 

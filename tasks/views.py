@@ -13,23 +13,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from base import clock
+from base import clock, listing
 from base.errors import SoglasieError
 from engine import access as engine_access
 from org.access import employee_of
 from tasks import access
 from tasks.forms import TaskForm
 from tasks.models import Task, TaskStatus
+from tasks.queries import TaskFilter
 from tasks.services import add_comment, complete_task, create_task
-
-PAGE_SIZE = 50
 
 #: The list's views of the tasks: mine to do, the ones I gave, everything I may see.
 SHOWS = {
@@ -55,6 +53,14 @@ class Filters:
         status = request.GET.get("status", "open")
         return cls(show=show if show in SHOWS else "mine", status=status if status in STATUSES else "open")
 
+    def spec(self) -> TaskFilter:
+        """The filter the tabs stand for (``tasks.queries``, which the API applies too)."""
+        return TaskFilter(
+            responsible="me" if self.show == "mine" else "",
+            created_by="me" if self.show == "given" else "",
+            status="" if self.status == "any" else self.status,
+        )
+
     def query(self, **changes: str) -> str:
         values = {"show": self.show, "status": self.status, **changes}
         return urlencode(values)
@@ -64,17 +70,9 @@ class Filters:
 def task_list(request: HttpRequest) -> HttpResponse:
     """My tasks: open ones first, the nearest deadline first; overdue ones marked."""
     filters = Filters.from_query(request)
-    me = employee_of(request.user)
-    qs = access.visible_tasks(request.user)
-    if filters.show == "mine":
-        qs = qs.filter(responsible=me) if me else qs.none()
-    elif filters.show == "given":
-        qs = qs.filter(created_by=me) if me else qs.none()
-    if filters.status != "any":
-        qs = qs.filter(status=filters.status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.page(filters.spec().apply(request.user), request.GET.get("page"))
     now = clock.now()
-    rows = [(task, _overdue(task, now)) for task in page.object_list]
+    rows = [(task, _overdue(task, now)) for task in page.items]
     context = {
         "filters": filters,
         "page": page,

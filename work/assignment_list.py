@@ -3,37 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from base import clock
+from base import clock, listing
 from engine import access
 from engine.models import (
-    Assignment,
-    AssignmentStatus,
     ProcessDefinition,
 )
+from engine.queries import DUES, STATUSES, AssignmentFilter, day_start
 from org import directory
 from org.access import employee_of, visible_people
 from org.models import Employee
 
-PAGE_SIZE = 50
-
-# ------------------------------------------------------------------------------------------ the list
-
 
 @dataclass
 class ListFilters:
-    """The «Автоматизация» filters as they appear in the URL; defaults: my open assignments."""
+    """The «Автоматизация» filters under their URL names; defaults: my open assignments.
+
+    What they mean is :class:`engine.queries.AssignmentFilter`, which the API applies too.
+    """
 
     assignee: str = "me"
     status: str = "open"
@@ -43,8 +39,7 @@ class ListFilters:
     q: str = ""
     process: str = ""
 
-    STATUSES = ("open", "done", "cancelled", "any")
-    DUES = ("overdue", "today", "week", "range", "none")
+    STATUSES = (*STATUSES, "any")
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ListFilters:
@@ -53,11 +48,25 @@ class ListFilters:
         return cls(
             assignee=(query.get("assignee") or "me").strip(),
             status=status if status in cls.STATUSES else "open",
-            due=due if due in cls.DUES else "",
+            due=due if due in DUES else "",
             due_from=_date(query.get("due_from")),
             due_to=_date(query.get("due_to")),
             q=(query.get("q") or "").strip()[:200],
             process=(query.get("process") or "").strip(),
+        )
+
+    def spec(self) -> AssignmentFilter:
+        """The filter these URL parameters stand for; the page lists the nearest deadline first."""
+        ranged = self.due == "range"
+        return AssignmentFilter(
+            assignee="" if self.assignee == "all" else self.assignee,
+            status="" if self.status == "any" else self.status,
+            title=self.q,
+            process=self.process,
+            due=self.due,
+            due_after=day_start(self.due_from) if ranged and self.due_from else None,
+            due_before=day_start(self.due_to + timedelta(days=1)) if ranged and self.due_to else None,
+            order="due",
         )
 
     def query(self, **changes: Any) -> str:
@@ -82,60 +91,18 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _due_conditions(now: datetime, filters: ListFilters) -> dict[str, Q]:
-    """One condition per deadline choice; days and weeks are the local (Moscow) calendar."""
-    today = timezone.localdate(now)
-    monday = today - timedelta(days=today.weekday())
-    range_q = Q()
-    if filters.due_from:
-        range_q &= Q(due_at__gte=_day_start(filters.due_from))
-    if filters.due_to:
-        range_q &= Q(due_at__lt=_day_start(filters.due_to + timedelta(days=1)))
-    return {
-        "overdue": Q(status=AssignmentStatus.OPEN, due_at__lte=now),
-        "today": Q(due_at__gte=_day_start(today), due_at__lt=_day_start(today + timedelta(days=1))),
-        "week": Q(due_at__gte=_day_start(monday), due_at__lt=_day_start(monday + timedelta(days=7))),
-        "range": range_q if (filters.due_from or filters.due_to) else Q(due_at__isnull=False),
-        "none": Q(due_at__isnull=True),
-    }
-
-
-def _responsible_q(request: HttpRequest, filters: ListFilters) -> Q:
-    if filters.assignee == "all":
-        return Q()
-    username = request.user.get_username() if filters.assignee == "me" else filters.assignee
-    return Q(assignee__user__username=username)
-
-
-def filtered_assignments(request: HttpRequest, filters: ListFilters, now: datetime) -> dict[str, Any]:
-    """The page of assignments and the counts per filter, in a fixed number of queries.
-
-    The base is ``access.visible_assignments`` (a manager sees their reports' work, an administrator
-    everyone's); the counts of each filter's choices are computed with the other filters applied,
-    one aggregate query per filter, so they answer "how many would I see if I picked this".
-    """
-    base = access.visible_assignments(request.user)
-    dues = _due_conditions(now, filters)
-    common = _responsible_q(request, filters) & Assignment.matching(filters.q, filters.process)
-    status_q = Q() if filters.status == "any" else Q(status=filters.status)
-    due_q = dues[filters.due] if filters.due else Q()
-
-    due_counts = base.filter(common & status_q).aggregate(
+def _counts(user: Any, spec: AssignmentFilter, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """How many assignments each deadline and each status choice would show with the other filters
+    kept: one aggregate query per filter, so they answer "how many would I see if I picked this"."""
+    visible = access.visible_assignments(user)
+    dues = spec.due_conditions(now)
+    due_counts = visible.filter(spec.condition(user, now, without="due")).aggregate(
         all=Count("pk"), **{name: Count("pk", filter=cond) for name, cond in dues.items()}
     )
-    status_counts = base.filter(common & due_q).aggregate(
-        any=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in ListFilters.STATUSES if s != "any"}
+    status_counts = visible.filter(spec.condition(user, now, without="status")).aggregate(
+        any=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in STATUSES}
     )
-    rows = (
-        base.filter(common & status_q & due_q)
-        .select_related("instance__process__definition", "assignee__user")
-        .order_by(F("due_at").asc(nulls_last=True), "pk")
-    )
-    return {"rows": rows, "due_counts": due_counts, "status_counts": status_counts}
+    return due_counts, status_counts
 
 
 def _responsible_choices(request: HttpRequest) -> list[Employee]:
@@ -154,9 +121,10 @@ def assignments(request: HttpRequest) -> HttpResponse:
     """«Автоматизация»: my open assignments by default; the filters live in the URL."""
     filters = ListFilters.from_query(request.GET)
     now = clock.now()
-    found = filtered_assignments(request, filters, now)
-    paginator = Paginator(found["rows"], PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    spec = filters.spec()
+    rows = spec.apply(request.user, now).select_related("instance__process__definition", "assignee__user")
+    page = listing.page(rows, request.GET.get("page"))
+    due_counts, status_counts = _counts(request.user, spec, now)
     due_labels = {
         "overdue": _("Просроченные"),
         "today": _("Сегодня"),
@@ -169,16 +137,16 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "now": now,
-        "rows": [(a, a.is_overdue(now)) for a in page.object_list],
+        "rows": [(a, a.is_overdue(now)) for a in page.items],
         "due_chips": [
-            {"value": "", "label": _("Любой срок"), "count": found["due_counts"]["all"], "query": filters.query(due="")}
+            {"value": "", "label": _("Любой срок"), "count": due_counts["all"], "query": filters.query(due="")}
         ]
         + [
-            {"value": k, "label": v, "count": found["due_counts"][k], "query": filters.query(due=k)}
+            {"value": k, "label": v, "count": due_counts[k], "query": filters.query(due=k)}
             for k, v in due_labels.items()
         ],
         "status_chips": [
-            {"value": k, "label": v, "count": found["status_counts"][k], "query": filters.query(status=k)}
+            {"value": k, "label": v, "count": status_counts[k], "query": filters.query(status=k)}
             for k, v in status_labels.items()
         ],
         "due_labels": due_labels,

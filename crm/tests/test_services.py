@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from crm import services
 from crm.models import Company, CompanyChange
+from crm.queries import CompanyFilter
 from crm.tests.factories import deploy_counterparty_process, ip_card, org_card
 from crm.validation import validate_card
 
@@ -153,7 +154,7 @@ def test_update_writes_what_changed(demo):
 
 def test_search_by_cyrillic_name_in_any_case_and_by_inn(demo):
     company = Company.objects.get(name="ТрансЛогистик")
-    assert list(services.search_companies("транслогистик")) == [company]
-    assert list(services.search_companies("ТРАНС")) == [company]
-    assert list(services.search_companies(None, company.inn)) == [company]
-    assert list(services.search_companies(company.inn[:5])) == [company]
+    assert list(CompanyFilter(q="транслогистик").apply()) == [company]
+    assert list(CompanyFilter(q="ТРАНС").apply()) == [company]
+    assert list(CompanyFilter(inn=company.inn).apply()) == [company]
+    assert list(CompanyFilter(q=company.inn[:5]).apply()) == [company]
