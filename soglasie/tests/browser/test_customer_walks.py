@@ -19,9 +19,9 @@ from playwright.sync_api import expect
 from crm.demo import bank, inn10, ogrn13
 from crm.models import Company
 from engine.models import Instance, InstanceStatus
-from processes.quarters import previous_quarter
 from notify.models import Kind, Notification
 from processes.apps import deploy_files
+from processes.quarters import previous_quarter
 
 
 @pytest.fixture
