@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router
 
-from base.errors import NotFound
+from base import listing
 from notify.models import Notification
+from notify.queries import get_notification_for_user, inbox
 
 router = Router(tags=["notifications"])
 
@@ -28,19 +28,13 @@ def notification_out(n: Notification) -> dict:
 
 @router.get("/notifications", response=dict)
 def list_notifications(request: HttpRequest, unread: bool | None = None, limit: int = 50, offset: int = 0):
-    employee = getattr(request.user, "employee", None)
-    qs = Notification.objects.filter(recipient=employee) if employee else Notification.objects.none()
-    if unread:
-        qs = qs.filter(read_at__isnull=True)
-    limit = max(1, min(limit, 500))
-    return {"items": [notification_out(n) for n in qs[max(offset, 0) : max(offset, 0) + limit]], "count": qs.count()}
+    rows = inbox(request.user, unread=bool(unread))
+    found = listing.window(rows, limit=max(1, min(limit, listing.MAX_LIMIT)), offset=max(offset, 0))
+    return {"items": [notification_out(n) for n in found.items], "count": found.count}
 
 
 @router.post("/notifications/{notification_id}/read", response=dict)
 def mark_read(request: HttpRequest, notification_id: int):
-    employee = getattr(request.user, "employee", None)
-    n = Notification.objects.filter(pk=notification_id, recipient=employee).first() if employee else None
-    if n is None:
-        raise NotFound(_("Уведомление не найдено."))
+    n = get_notification_for_user(request.user, notification_id)
     n.mark_read()
     return notification_out(n)

@@ -7,47 +7,28 @@ reveal nothing. Marking read never touches the e-mail outbox.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from base import clock, listing
-from notify.models import Notification
-from org.access import employee_of
-
-
-def _mine(request: HttpRequest) -> QuerySet[Notification]:
-    me = employee_of(request.user)
-    if me is None:
-        return Notification.objects.none()
-    return Notification.objects.filter(recipient=me)
-
-
-def _get(request: HttpRequest, pk: int) -> Notification:
-    notification = _mine(request).filter(pk=pk).first()
-    if notification is None:
-        raise Http404(_("Уведомление не найдено."))
-    return notification
+from notify.queries import get_notification_for_user, inbox
 
 
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """My notifications; ``?unread=1`` shows only the unread ones."""
-    qs = _mine(request)
     unread_only = request.GET.get("unread") in ("1", "true")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    page = listing.page(qs.order_by("-created_at", "-pk"), request.GET.get("page"))
+    page = listing.page(inbox(request.user, unread=unread_only), request.GET.get("page"))
     return render(request, "notify/notifications.html", {"page": page, "unread_only": unread_only})
 
 
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; with htmx the row is redrawn in place."""
-    notification = _get(request, pk)
+    notification = get_notification_for_user(request.user, pk)
     notification.mark_read()
     if request.htmx:
         response = render(request, "notify/_notification.html", {"n": notification})
@@ -58,7 +39,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = _mine(request).filter(read_at__isnull=True).update(read_at=clock.now())
+    count = inbox(request.user, unread=True).update(read_at=clock.now())
     messages.success(request, _("Отмечено прочитанными: %(n)s.") % {"n": count})
     return redirect("notifications")
 
@@ -66,7 +47,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_GET
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's link and mark it read on the way (only links within the site)."""
-    notification = _get(request, pk)
+    notification = get_notification_for_user(request.user, pk)
     notification.mark_read()
     url = notification.url
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
