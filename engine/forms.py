@@ -43,6 +43,10 @@ FIELD_TYPES = frozenset(
 )
 #: Types whose value is a list; ``required`` means "at least one item", ``min_items`` applies.
 LIST_TYPES = frozenset({"url_list", "employees", "list"})
+#: The ids of a step's decision field, by the dialect's convention (``docs/bpmn.md``, "Decisions"):
+#: an ``enum`` field with one of these ids records what the step decided. The engine keeps its value
+#: in ``Assignment.decision`` for the figures; the pages show it as buttons when it has few options.
+DECISION_FIELDS = ("decision", "action", "reason", "sent")
 
 MAX_TEXT = 1_000
 MAX_TEXTAREA = 20_000

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from base import clock
+from engine.forms import DECISION_FIELDS
 from org.models import Employee
 
 
@@ -195,12 +196,12 @@ class Assignment(models.Model):
         output_field=models.IntegerField(null=True),
         db_persist=True,
     )
-    # The step's decision as the form recorded it: the value of its decision field (``decision``,
-    # ``action``, ``reason`` or ``sent``; a step's form has at most one of them), cut to 100
-    # characters so that it always fits an index entry. Computed by the database, like the duration,
-    # so the figures count decisions (cards submitted, returned) from the index without reading JSON.
+    # The step's decision as the form recorded it: the value of its decision field (one of
+    # ``engine.forms.DECISION_FIELDS``; a step's form has at most one), cut to 100 characters so that
+    # it always fits an index entry. Computed by the database, like the duration, so the figures
+    # count decisions (cards submitted, returned) from the index without reading JSON.
     decision = models.GeneratedField(
-        expression=Left(Coalesce(KT("data__decision"), KT("data__action"), KT("data__reason"), KT("data__sent")), 100),
+        expression=Left(Coalesce(*(KT(f"data__{name}") for name in DECISION_FIELDS)), 100),
         output_field=models.CharField(max_length=100, null=True),
         db_persist=True,
     )

@@ -31,10 +31,3 @@ DECISION_APPROVE = "approve"
 DECISION_REJECT = "reject"
 REASON_NEEDS_CHANGES = "needs_changes"
 REASON_NOT_NEEDED = "not_needed"
-
-# --- every process
-
-#: The enum fields that carry a step's decision: ``decision`` (approvals), ``action`` (the card
-#: steps), ``reason`` (a refusal), ``sent`` («Отправлены ли документы?»). A form shows them as
-#: buttons when they have few options.
-DECISION_FIELDS = ("decision", "action", "reason", "sent")

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from processes.names import DECISION_FIELDS
 
+from engine.forms import DECISION_FIELDS
 from org.models import Employee
 from work import webforms
 
