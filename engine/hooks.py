@@ -104,20 +104,23 @@ def unique_key(name: str) -> Callable[[type], type]:
 # --------------------------------------------------------------------------- plain tasks
 
 
+@dataclass(frozen=True)
+class PlainTask:
+    """A task (задача) a step of ``kind=task`` opens; ``process_task_id`` is the step's task id."""
+
+    instance: Any
+    process_task_id: str
+    title: str
+    description: str
+    responsible: Employee
+    deadline: datetime | None
+    now: datetime
+
+
 class PlainTasks(Protocol):
     """What the engine asks of the tasks app, inside the step's transaction."""
 
-    def open(
-        self,
-        *,
-        instance: Any,
-        process_task_id: str,
-        title: str,
-        description: str,
-        responsible: Employee,
-        deadline: datetime | None,
-        now: datetime,
-    ) -> None:
+    def open(self, task: PlainTask) -> None:
         """Create the task a process step waits for."""
 
     def waiting(self, instance: Any) -> set[str]:

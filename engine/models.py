@@ -8,6 +8,8 @@ claims it row by row.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
@@ -127,6 +129,12 @@ class Instance(models.Model):
     @property
     def running(self) -> bool:
         return self.status == InstanceStatus.RUNNING
+
+    def end(self, outcome: str, at: datetime) -> None:
+        """Mark the instance finished with its outcome; the caller writes the row."""
+        self.status = InstanceStatus.FINISHED
+        self.outcome = outcome
+        self.finished_at = at
 
 
 class WholeMinutesBetween(models.Func):

@@ -38,7 +38,6 @@ from engine.models import (
     History,
     HistoryEvent,
     Instance,
-    InstanceStatus,
     Outcome,
     ProcessVersion,
     Timer,
@@ -105,13 +104,15 @@ class Step:
         plain = hooks.plain_tasks() if task.kind == "task" else None
         if plain is not None:
             plain.open(
-                instance=self.instance,
-                process_task_id=ready_task.id,
-                title=title,
-                description=task.properties.get("description", ""),
-                responsible=assignee,
-                deadline=due_at,
-                now=self.now,
+                hooks.PlainTask(
+                    instance=self.instance,
+                    process_task_id=ready_task.id,
+                    title=title,
+                    description=task.properties.get("description", ""),
+                    responsible=assignee,
+                    deadline=due_at,
+                    now=self.now,
+                )
             )
             history(
                 self.instance,
@@ -171,9 +172,7 @@ class Step:
             plain.close(self.instance, self.now)
         if self.model.timers:  # only then can the instance have timer rows
             self.instance.timers.filter(fired_at__isnull=True, cancelled_at__isnull=True).update(cancelled_at=self.now)
-        self.instance.status = InstanceStatus.FINISHED
-        self.instance.outcome = outcome
-        self.instance.finished_at = self.now
+        self.instance.end(outcome, self.now)
         event = HistoryEvent.STOPPED if outcome == Outcome.STOPPED else HistoryEvent.FINISHED
         history(self.instance, event, actor=self.actor, at=self.now, data={"outcome": outcome, **(data or {})})
         hooks.emit(hooks.Event(hooks.EventKind.FINISHED, self.instance, actor=self.actor, data={"outcome": outcome}))

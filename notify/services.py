@@ -16,20 +16,12 @@ from notify.models import MAILED_KINDS, Notification, OutboxEmail
 from org.models import Employee
 
 
-def notify(
-    recipient: Employee,
-    kind: str,
-    text: str,
-    *,
-    url: str = "",
-    assignment: Any = None,
-    instance: Any = None,
-    task: Any = None,
-) -> Notification:
-    """Create an in-app notification and, for the mailed kinds, an outbox e-mail, now."""
-    notification, email = build(
-        recipient, kind, text, url=url, assignment=assignment, instance=instance, task=task
-    )
+def notify(recipient: Employee, kind: str, text: str, **about: Any) -> Notification:
+    """Create an in-app notification and, for the mailed kinds, an outbox e-mail, now.
+
+    ``about`` is what :func:`build` takes: ``url`` and the ``assignment``, ``instance`` or ``task``.
+    """
+    notification, email = build(recipient, kind, text, **about)
     write([(notification, email)])
     return notification
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from base import clock
 from base.errors import Conflict, Forbidden, Invalid, NotFound
 from engine import actions
+from engine.hooks import PlainTask
 from notify.models import Kind
 from notify.services import notify
 from org import directory
@@ -95,27 +96,8 @@ def add_comment(task: Task, *, author: Employee, text: str) -> TaskComment:
 class ProcessTasks:
     """The engine's plain-task steps (``engine.hooks.PlainTasks``): a task the process waits for."""
 
-    def open(
-        self,
-        *,
-        instance: Any,
-        process_task_id: str,
-        title: str,
-        description: str,
-        responsible: Employee,
-        deadline: datetime | None,
-        now: datetime,
-    ) -> None:
-        create_task(
-            title=title,
-            responsible=responsible,
-            created_by=None,
-            description=description,
-            deadline=deadline,
-            instance=instance,
-            process_task_id=process_task_id,
-            now=now,
-        )
+    def open(self, task: PlainTask) -> None:
+        create_task(created_by=None, **vars(task))
 
     def waiting(self, instance: Any) -> set[str]:
         return set(Task.objects.filter(instance=instance).values_list("process_task_id", flat=True))
