@@ -381,31 +381,37 @@ def _reworked(since: datetime, until: datetime, with_revision: set[str], without
     assignment, instance = _table(Assignment), _table(Instance)
     key = f"a.{connection.ops.quote_name('key')}"
     where = "i.status = %s AND i.finished_at >= %s AND i.finished_at < %s"
-    result: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        if with_revision:
-            keys = sorted(with_revision)
+
+    def per_process(keys: set[str], sql: str) -> dict[str, int]:
+        """``sql`` with ``{keys}`` for the processes' placeholders, run over the period."""
+        if not keys:
+            return {}
+        ordered = sorted(keys)
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT i.process_key, COUNT(DISTINCT i.id) FROM {instance} i"
-                f" JOIN {assignment} a ON a.instance_id = i.id"
-                f" WHERE {where} AND i.process_key IN ({', '.join(['%s'] * len(keys))})"
-                f" AND ({key} = 'revise' OR SUBSTR({key}, 1, 7) = 'revise_')"
-                f" GROUP BY i.process_key",
-                [InstanceStatus.FINISHED, _dt(since), _dt(until), *keys],
+                sql.format(keys=", ".join(["%s"] * len(ordered))),
+                [InstanceStatus.FINISHED, _dt(since), _dt(until), *ordered],
             )
-            result.update(cursor.fetchall())
-        if without_revision:
-            keys = sorted(without_revision)
-            cursor.execute(
-                f"SELECT process_key, COUNT(*) FROM ("
-                f" SELECT i.id, i.process_key FROM {instance} i JOIN {assignment} a ON a.instance_id = i.id"
-                f" WHERE {where} AND i.process_key IN ({', '.join(['%s'] * len(keys))})"
-                f" GROUP BY i.id, i.process_key HAVING COUNT(*) > COUNT(DISTINCT {key})"
-                f") reworked GROUP BY process_key",
-                [InstanceStatus.FINISHED, _dt(since), _dt(until), *keys],
-            )
-            result.update(cursor.fetchall())
-    return result
+            return dict(cursor.fetchall())
+
+    return {
+        **per_process(
+            with_revision,
+            f"SELECT i.process_key, COUNT(DISTINCT i.id) FROM {instance} i"
+            f" JOIN {assignment} a ON a.instance_id = i.id"
+            f" WHERE {where} AND i.process_key IN ({{keys}})"
+            f" AND ({key} = 'revise' OR SUBSTR({key}, 1, 7) = 'revise_')"
+            f" GROUP BY i.process_key",
+        ),
+        **per_process(
+            without_revision,
+            f"SELECT process_key, COUNT(*) FROM ("
+            f" SELECT i.id, i.process_key FROM {instance} i JOIN {assignment} a ON a.instance_id = i.id"
+            f" WHERE {where} AND i.process_key IN ({{keys}})"
+            f" GROUP BY i.id, i.process_key HAVING COUNT(*) > COUNT(DISTINCT {key})"
+            f") reworked GROUP BY process_key",
+        ),
+    }
 
 
 def _approvals(since: datetime, until: datetime, process: str | None) -> dict[str, Any]:

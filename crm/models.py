@@ -56,12 +56,7 @@ class Company(models.Model):
     bank_account = models.CharField(_("расчётный счёт"), max_length=_len("bank_account"), blank=True)
     bank_corr_account = models.CharField(_("корреспондентский счёт"), max_length=_len("bank_corr_account"), blank=True)
     responsible_manager = models.ForeignKey(
-        Employee,
-        verbose_name=_("руководитель"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
+        Employee, verbose_name=_("руководитель"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("добавлен"), default=clock.now)
     created_by = models.ForeignKey(
@@ -113,37 +108,43 @@ class Company(models.Model):
         return f"/companies/{self.pk}/"
 
 
-class Contact(models.Model):
+class CardRow(models.Model):
+    """A row of one of the card's lists, kept in the order it was entered."""
+
+    order = models.PositiveIntegerField(_("порядок"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "pk"]
+
+
+class Contact(CardRow):
     """A contact person of a company (a row of the card's `contacts` list)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
-    order = models.PositiveIntegerField(_("порядок"), default=0)
     name = models.CharField(_("ФИО"), max_length=_len("contacts.name"))
     position = models.CharField(_("должность"), max_length=_len("contacts.position"), blank=True)
     phone = models.CharField(_("телефон"), max_length=_len("contacts.phone"), blank=True)
     email = models.CharField(_("e-mail"), max_length=_len("contacts.email"), blank=True)
 
-    class Meta:
+    class Meta(CardRow.Meta):
         verbose_name = _("контакт")
         verbose_name_plural = _("контакты")
-        ordering = ["order", "pk"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Document(models.Model):
+class Document(CardRow):
     """A link to a document of a company (a row of the card's `documents` list)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
-    order = models.PositiveIntegerField(_("порядок"), default=0)
     title = models.CharField(_("название"), max_length=_len("documents.title"))
     url = models.CharField(_("ссылка"), max_length=_len("documents.url"))
 
-    class Meta:
+    class Meta(CardRow.Meta):
         verbose_name = _("документ")
         verbose_name_plural = _("документы")
-        ordering = ["order", "pk"]
 
     def __str__(self) -> str:
         return self.title
@@ -168,12 +169,7 @@ class CompanyChange(models.Model):
     )
     action = models.CharField(_("действие"), max_length=20, choices=ChangeAction.choices)
     instance = models.ForeignKey(
-        "engine.Instance",
-        verbose_name=_("процесс"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
+        "engine.Instance", verbose_name=_("процесс"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(_("изменения"), default=dict, blank=True)
 

@@ -328,9 +328,7 @@ class Schedule(models.Model):
     first_working_day = models.BooleanField(_("переносить на первый рабочий день"), default=False)
     enabled = models.BooleanField(_("включено"), default=True)
     active_since = models.DateTimeField(
-        _("действует с"),
-        default=clock.now,
-        help_text=_("Периоды до этого момента не запускаются задним числом."),
+        _("действует с"), default=clock.now, help_text=_("Периоды до этого момента не запускаются задним числом.")
     )
 
     class Meta:

@@ -88,12 +88,7 @@ class Employee(models.Model):
         related_name="employees",
     )
     manager = models.ForeignKey(
-        "self",
-        verbose_name=_("руководитель"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="reports",
+        "self", verbose_name=_("руководитель"), null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
     deputy = models.ForeignKey(
         "self",

@@ -78,6 +78,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "query": filters.query(),
+        "columns": [_("Задача"), _("Ответственный"), _("Автор"), _("Срок"), _("Состояние")],
         "show_tabs": [
             {"value": v, "label": label, "query": filters.query(show=v), "active": v == filters.show}
             for v, label in SHOWS.items()

@@ -154,6 +154,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "processes": ProcessDefinition.objects.order_by("name").only("key", "name"),
         "people": _responsible_choices(request),
         "query": filters.query(),
+        "columns": [_("Задание"), _("Процесс"), _("Ответственный"), _("Срок"), _("Состояние")],
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "work/_assignment_results.html", context)
