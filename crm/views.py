@@ -64,8 +64,15 @@ def company_list(request: HttpRequest) -> HttpResponse:
     inn = (request.GET.get("inn") or "").strip()
     page = listing.page(CompanyFilter(q=q, inn=inn).apply(), request.GET.get("page"))
     query = urlencode({name: value for name, value in (("q", q), ("inn", inn)) if value})
-    columns = [_("Название"), _("ИНН / КПП"), _("Тип"), _("Город"), _("Ответственный")]
-    context = {"page": page, "q": q, "inn": inn, "total": page.count, "query": query, "columns": columns}
+    context = {
+        "title": _("Контрагенты"),
+        "page": page,
+        "q": q,
+        "inn": inn,
+        "total": page.count,
+        "query": query,
+        "columns": [_("Название"), _("ИНН / КПП"), _("Тип"), _("Город"), _("Ответственный")],
+    }
     template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
     return render(request, template, context)
 

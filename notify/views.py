@@ -22,7 +22,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """My notifications; ``?unread=1`` shows only the unread ones."""
     unread_only = request.GET.get("unread") in ("1", "true")
     page = listing.page(inbox(request.user, unread=unread_only), request.GET.get("page"))
-    return render(request, "notify/notifications.html", {"page": page, "unread_only": unread_only})
+    context = {"title": _("Уведомления"), "page": page, "unread_only": unread_only}
+    return render(request, "notify/notifications.html", context)
 
 
 @require_POST

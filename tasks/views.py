@@ -77,6 +77,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "rows": rows,
+        "title": _("Задачи"),
         "query": filters.query(),
         "columns": [_("Задача"), _("Ответственный"), _("Автор"), _("Срок"), _("Состояние")],
         "show_tabs": [

@@ -153,6 +153,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "status_labels": status_labels,
         "processes": ProcessDefinition.objects.order_by("name").only("key", "name"),
         "people": _responsible_choices(request),
+        "title": _("Автоматизация"),
         "query": filters.query(),
         "columns": [_("Задание"), _("Процесс"), _("Ответственный"), _("Срок"), _("Состояние")],
     }

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from base import clock
@@ -71,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     employee = employee_of(request.user)
     mine, my_count = my_open_assignments(request.user)
     context = {
+        "title": _("Лента"),
         "employee": employee,
         "manager": directory.line_manager(employee) if employee else None,
         "events": feed_events(request.user),
