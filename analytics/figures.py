@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from analytics.models import Baseline
 from base import clock
+from engine.bpmn import DeployError
+from engine.definitions import model_for
 from engine.models import (
     Assignment,
     AssignmentStatus,
@@ -524,11 +526,9 @@ def _step_order(definition: ProcessDefinition) -> dict[str, tuple[int, str]]:
     """Step keys in the order of the process file, with their titles ({quarter} left out)."""
     if definition.current is None:
         return {}
-    from engine.definitions import model_for
-
     try:
         model = model_for(definition.current)
-    except Exception:  # a file that no longer parses must not hide the figures
+    except DeployError:  # a file that no longer parses must not hide the figures
         log.warning("figures: cannot read the steps of %s", definition.key, exc_info=True)
         return {}
     return {

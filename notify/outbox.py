@@ -57,7 +57,7 @@ def send_due(now: datetime | None = None, *, limit: int = 100) -> tuple[int, int
         email = OutboxEmail.objects.get(pk=pk)
         try:
             EmailMessage(subject=unbreakable(email.subject), body=email.body, to=[email.to]).send()
-        except Exception as error:
+        except (OSError, ValueError) as error:  # SMTP and socket errors (OSError), bad headers
             failed += 1
             log.warning("e-mail %s to %s failed: %s", pk, email.to, error)
             changes = {"last_error": str(error)[:2000], "next_attempt_at": now + backoff(email.attempts)}

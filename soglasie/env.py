@@ -92,7 +92,7 @@ def env_database(name: str, sqlite_path: Path) -> dict[str, Any]:
         import dj_database_url
 
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    except Exception as error:  # dj-database-url raises plain ValueErrors with its own wording
+    except ValueError as error:  # dj-database-url's own wording
         raise ImproperlyConfigured(f"{name} is not a valid database URL ({error}).") from None
     config["PORT"] = port or config.get("PORT") or ""
     config.setdefault("OPTIONS", {})
