@@ -53,10 +53,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from base import clock
-from engine import expressions, workcal
+from base import clock, workcal
+from base.workcal import Duration
+from engine import expressions
 from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fields_property
-from engine.workcal import Duration
 
 __all__ = [
     "ASSIGNEE_FUNCTIONS",
@@ -123,7 +123,7 @@ class RunError(Exception):
 
 
 # --- durations -----------------------------------------------------------------------------------
-# One ISO 8601 implementation for the engine: engine.workcal (calendar months, working days).
+# One ISO 8601 implementation for the engine: base.workcal (calendar months, working days).
 
 
 def parse_duration(text: str) -> Duration:
@@ -139,7 +139,7 @@ def parse_duration(text: str) -> Duration:
 
 
 def add_duration(start: datetime, duration: Duration | str, tz: str | None = None) -> datetime:
-    """``start + duration`` in aware UTC, months by the calendar (see :func:`engine.workcal.add_duration`).
+    """``start + duration`` in aware UTC, months by the calendar (see :func:`base.workcal.add_duration`).
 
     SpiffWorkflow's own timers would count a month as a fixed number of seconds.
     """

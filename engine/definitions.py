@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from base import clock
+from base.schedule import Schedule as ScheduleSpec
 from engine import bpmn
 from engine.bpmn import DeployError, ProcessModel
 from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS
 from engine.models import ProcessDefinition, ProcessVersion, Schedule
-from engine.schedule import Schedule as ScheduleSpec
 from org.models import Employee
 
 log = logging.getLogger(__name__)

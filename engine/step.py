@@ -27,9 +27,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from base import clock
+from base import clock, workcal
 from base.errors import NotFound
-from engine import assignees, expressions, hooks, rows, workcal
+from engine import assignees, expressions, hooks, rows
 from engine.bpmn import ProcessModel, Runner
 from engine.definitions import cached_model, model_for
 from engine.models import (

@@ -19,9 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from base import clock
+from base import schedule as cron
 from base.errors import Conflict
 from engine import actions, hooks
-from engine import schedule as cron
 from engine.bpmn import Runner
 from engine.models import Assignment, AssignmentStatus, HistoryEvent, Schedule, ScheduledStart, Timer
 from engine.step import Step, batched_writes, claim, history, lock_instance, model_of

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.schedule import Occurrence, Schedule, next_occurrence, occurrences
+from base.schedule import Occurrence, Schedule, next_occurrence, occurrences
 from processes.quarters import next_quarter, quarter_of
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import workcal
-from engine.workcal import (
+from base import workcal
+from base.workcal import (
     Duration,
     add_duration,
     add_working_days,

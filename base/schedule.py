@@ -4,7 +4,7 @@ A schedule is a standard five-field cron expression evaluated in a time zone, wi
 optional "first working day on or after" rule: the cron gives the *nominal* moment
 (e.g. 09:00 on the 1st of a quarter's first month) and the process actually *fires*
 on the first Russian working day on or after that nominal date, at the same local
-time (see :mod:`engine.workcal`).
+time (see :mod:`base.workcal`).
 
 Exactly-once starts
 -------------------
@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-from engine.workcal import DEFAULT_TZ, first_working_day_on_or_after
+from base.workcal import DEFAULT_TZ, first_working_day_on_or_after
 
 __all__ = [
     "WORKING_DAY_LOOKBACK",
