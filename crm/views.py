@@ -6,7 +6,6 @@ shown by the assignment page, which includes `crm/card_form.html` (see `crm.temp
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,8 +22,8 @@ from crm.queries import CompanyFilter
 from crm.templatetags.crm_cards import feedback_for
 from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
 from engine import access
+from engine.forms import row_key
 
-_ROW_KEY = re.compile(r"^(contacts|documents)\.(\d{1,3})\.(\w+)$")
 _ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
 
 # When one field changes, these fields' checks may change too (their rules read it).
@@ -46,14 +45,14 @@ def card_from_post(data: Any) -> dict[str, Any]:
     for list_id in _ROW_COLUMNS:
         card[list_id] = []
     for key in data:
-        match = _ROW_KEY.match(key)
-        if match is None or match[3] not in _ROW_COLUMNS[match[1]]:
+        cell = _cell(key)
+        if cell is None:
             continue
-        rows = card[match[1]]
-        index = int(match[2])
+        list_id, index, column = cell
+        rows = card[list_id]
         while len(rows) <= index:
             rows.append({})
-        rows[index][match[3]] = data.get(key)
+        rows[index][column] = data.get(key)
     return card
 
 
@@ -111,7 +110,7 @@ def check_field(request: HttpRequest) -> HttpResponse:
     "required" message should wait until the user gets to it.
     """
     field_id = request.GET.get("field") or request.POST.get("_field") or ""
-    if field_id not in FIELDS and not _ROW_KEY.match(field_id):
+    if field_id not in FIELDS and _cell(field_id) is None:
         return HttpResponseBadRequest("unknown field")
     card = card_from_post(request.POST)
     instance_id = _own_instance(request)
@@ -121,6 +120,12 @@ def check_field(request: HttpRequest) -> HttpResponse:
         value = _value_of(card, dependent)
         parts.append(feedback_for(dependent, check, value=value, oob=True, quiet=not value))
     return HttpResponse("".join(parts))
+
+
+def _cell(key: str) -> tuple[str, int, str] | None:
+    """A cell of the card's contacts or documents (``contacts.0.email``), or None."""
+    cell = row_key(key)
+    return cell if cell is not None and cell[2] in _ROW_COLUMNS.get(cell[0], ()) else None
 
 
 def _history_row(change: Any) -> dict[str, Any]:
@@ -149,12 +154,12 @@ def _readable(value: Any) -> str:
 
 
 def _value_of(card: dict[str, Any], field_id: str) -> Any:
-    match = _ROW_KEY.match(field_id)
-    if match is None:
+    cell = _cell(field_id)
+    if cell is None:
         return card.get(field_id)
-    rows = card.get(match[1]) or []
-    index = int(match[2])
-    return rows[index].get(match[3]) if index < len(rows) else None
+    list_id, index, column = cell
+    rows = card.get(list_id) or []
+    return rows[index].get(column) if index < len(rows) else None
 
 
 def _own_instance(request: HttpRequest) -> int | None:

@@ -54,7 +54,15 @@ MAX_URL = 2_000
 MAX_ITEMS = 200
 
 _FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ROW_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\.(\d{1,3})\.([A-Za-z][A-Za-z0-9_]*)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def row_key(key: str) -> tuple[str, int, str] | None:
+    """``("contacts", 0, "email")`` for ``contacts.0.email``: how a cell of a ``list`` field is named
+    in an HTML form and in the errors of :func:`validate` (None for any other name)."""
+    match = _ROW_KEY.match(key)
+    return (match[1], int(match[2]), match[3]) if match else None
 
 
 @dataclass

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from base.listing import username_of
 from engine import access
-from engine.models import Assignment, AssignmentStatus, Instance
+from engine.forms import FormDefinition, initial_values
+from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
 
 #: The deadline choices of the list: each a condition over ``due_at``.
 DUES = ("overdue", "today", "week", "range", "none")
@@ -105,6 +106,25 @@ class InstanceFilter:
         if self.started_by:
             rows = rows.filter(started_by__user__username=username_of(self.started_by, user))
         return rows.order_by("-started_at", "-pk")
+
+
+def deployed_processes() -> QuerySet[ProcessDefinition]:
+    """The processes that have a current version, by name, with it: the processes page, the feed's
+    start buttons and ``GET /api/v1/processes`` list these (and ask ``access.may_start`` of each)."""
+    return ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name")
+
+
+def startable(user: Any) -> list[ProcessDefinition]:
+    """The processes ``user`` may start by hand."""
+    return [definition for definition in deployed_processes() if access.may_start(user, definition)]
+
+
+def form_values(assignment: Assignment, form: FormDefinition) -> dict[str, Any]:
+    """What an assignment's form shows: pre-filled from the process while it is open (each field's
+    default), the submitted values once it is done. The page and the API show the same."""
+    if assignment.is_open:
+        return initial_values(form, assignment.instance.variables)
+    return assignment.data
 
 
 def day_start(day: date) -> datetime:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from base.errors import Conflict, Invalid
-from engine import access, actions, forms
+from engine import access, actions, forms, queries
 from engine.definitions import model_for
 from engine.models import (
     Assignment,
@@ -61,7 +61,7 @@ def _assignment_page(
     form_def = task.form if task else forms.FormDefinition()
     can_act = assignment.is_open and access.may_complete(request.user, assignment)
     if values is None:
-        values = forms.initial_values(form_def, instance.variables) if assignment.is_open else assignment.data
+        values = queries.form_values(assignment, form_def)
     fields = prepare_fields(forms.to_api(form_def, values), errors or {}, extra_rows=extra_rows)
     for f in fields:
         f["warnings"] = (warnings or {}).get(f["id"], [])

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from base import clock
 from crm.models import Company
-from engine import access
+from engine import access, queries
 from engine.models import (
     Assignment,
     AssignmentStatus,
@@ -22,7 +22,6 @@ from engine.models import (
 )
 from org import directory
 from org.access import employee_of
-from work import process_list
 
 # ------------------------------------------------------------------------------------------ the feed
 
@@ -76,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "employee": employee,
         "manager": directory.line_manager(employee) if employee else None,
         "events": feed_events(request.user),
-        "startable": process_list.startable(request.user),
+        "startable": queries.startable(request.user),
         "my_assignments": mine,
         "my_count": my_count,
     }

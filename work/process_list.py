@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from base.errors import Conflict, Invalid
-from engine import access, actions
+from engine import access, actions, queries
 from engine.models import (
     AssignmentStatus,
-    ProcessDefinition,
     Schedule,
 )
 from org.access import employee_of
@@ -24,19 +21,10 @@ from work import diagram
 # ------------------------------------------------------------------------------------------ processes
 
 
-def startable(user: Any) -> list[ProcessDefinition]:
-    """The processes this user may start by hand (the feed's and the processes page's buttons)."""
-    return [
-        d
-        for d in ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name")
-        if access.may_start(user, d)
-    ]
-
-
 @require_GET
 def processes(request: HttpRequest) -> HttpResponse:
     """Every deployed process: version, diagram, schedule, and a start button for those who may."""
-    definitions = ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name")
+    definitions = queries.deployed_processes()
     schedules = {s.definition_id: s for s in Schedule.objects.all()}
     items = []
     for d in definitions:

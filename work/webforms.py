@@ -24,7 +24,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from engine.forms import FieldDef, FormDefinition
+from engine.forms import FieldDef, FormDefinition, row_key
 
 _TRUE = {"on", "true", "1", "yes", "да"}
 _SPLIT = re.compile(r"[,\s]+")
@@ -52,8 +52,7 @@ def _parse_field(f: FieldDef, post: QueryDict, name: str) -> Any:
 
 
 def _parse_rows(f: FieldDef, post: QueryDict, name: str) -> list[dict[str, Any]]:
-    pattern = re.compile(rf"^{re.escape(name)}\.(\d+)\.([A-Za-z][A-Za-z0-9_]*)$")
-    indexes = sorted({int(m.group(1)) for key in post if (m := pattern.match(key))})
+    indexes = sorted({cell[1] for key in post if (cell := row_key(key)) and cell[0] == name})
     rows = []
     for index in indexes:
         row = {sub.id: _parse_field(sub, post, f"{name}.{index}.{sub.id}") for sub in f.fields}
