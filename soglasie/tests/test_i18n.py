@@ -43,6 +43,14 @@ def test_every_string_has_an_english_translation():
     assert untranslated == []
 
 
+def test_no_translation_is_a_guess():
+    """``makemessages`` marks a changed string's old translation fuzzy; ``compilemessages`` leaves
+    such entries out, so the English interface would quietly show Russian there."""
+    po = (LOCALE / "en/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    fuzzy = [block.splitlines()[-2:] for block in po.split("\n\n")[1:] if "#, fuzzy" in block]
+    assert fuzzy == []
+
+
 def test_every_plural_has_the_three_russian_forms():
     english_plurals = {msgid for msgid, plural, _ in entries(LOCALE / "en/LC_MESSAGES/django.po") if plural}
     russian = {msgid: msgstrs for msgid, plural, msgstrs in entries(LOCALE / "ru/LC_MESSAGES/django.po") if plural}
