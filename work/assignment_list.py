@@ -105,15 +105,27 @@ def _counts(user: Any, spec: AssignmentFilter, now: datetime) -> tuple[dict[str,
     return due_counts, status_counts
 
 
-def _responsible_choices(request: HttpRequest) -> list[Employee]:
+def _select(name: str, label: str, chosen: str, options: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One drop-down of the filter form (``templates/work/_select.html``)."""
+    return {"id": f"filter-{name}", "name": name, "label": label, "chosen": chosen, "options": options}
+
+
+def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
+    """«Я», «Все, кого я вижу», then the people whose work the viewer sees (none for a plain employee)."""
+    options: list[tuple[str, Any]] = [("me", _("Я")), ("all", _("Все, кого я вижу"))]
     people = visible_people(request.user)
     if people is None:
-        return list(directory.active_employees().order_by("full_name"))
-    me = employee_of(request.user)
-    others = people - ({me.pk} if me else set())
-    if not others:
-        return []
-    return list(Employee.objects.filter(pk__in=people).select_related("user").order_by("full_name"))
+        found = directory.active_employees().order_by("full_name")
+    else:
+        me = employee_of(request.user)
+        others = people - ({me.pk} if me else set())
+        found = Employee.objects.filter(pk__in=people).select_related("user").order_by("full_name") if others else []
+    return options + [(person.user.username, person.full_name) for person in found]
+
+
+def _process_options() -> list[tuple[str, Any]]:
+    processes = ProcessDefinition.objects.order_by("name").values_list("key", "name")
+    return [("", _("Все процессы")), *processes]
 
 
 @require_GET
@@ -149,10 +161,12 @@ def assignments(request: HttpRequest) -> HttpResponse:
             {"value": k, "label": v, "count": status_counts[k], "query": filters.query(status=k)}
             for k, v in status_labels.items()
         ],
-        "due_labels": due_labels,
-        "status_labels": status_labels,
-        "processes": ProcessDefinition.objects.order_by("name").only("key", "name"),
-        "people": _responsible_choices(request),
+        "selects": [
+            _select("assignee", _("Ответственный"), filters.assignee, _people_options(request)),
+            _select("status", _("Состояние"), filters.status, list(status_labels.items())),
+            _select("process", _("Процесс"), filters.process, _process_options()),
+            _select("due", _("Срок"), filters.due, [("", _("Любой срок")), *due_labels.items()]),
+        ],
         "title": _("Автоматизация"),
         "query": filters.query(),
         "columns": [_("Задание"), _("Процесс"), _("Ответственный"), _("Срок"), _("Состояние")],
