@@ -1,4 +1,4 @@
-"""Turning an HTML form POST into form data for :func:`engine.services.complete`, and back.
+"""Turning an HTML form POST into form data for :func:`engine.actions.complete`, and back.
 
 The naming convention is shared by every template that renders a process form (the generic form
 of the assignment page and apps' own ``form_template``\\s such as the counterparty card):

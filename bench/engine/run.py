@@ -73,7 +73,7 @@ def bare_spiff(instances: int, *, round_trip: bool) -> tuple[float, int]:
 
 
 def service_layer(instances: int) -> tuple[float, int, int]:
-    """Seconds spent in engine.services for ``instances`` × 4 steps; also the largest state size.
+    """Seconds spent in engine.actions for ``instances`` × 4 steps; also the largest state size.
 
     Only the service calls are timed: looking up the next assignment's id stands for the client,
     which has it from its list of assignments (a query of its own, one per page, not per step).
