@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from processes.names import DECISION_FIELDS
 
 from org.models import Employee
+from processes.names import DECISION_FIELDS
 from work import webforms
 
 # ------------------------------------------------------------------------------------------ presenting data
