@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from api.auth import AUTH
 from api.errors import validation_errors
 from api.models import ApiToken
+from api.schemas import Error, FieldMessages, refusals
 from base.errors import Invalid, SoglasieError, TooManyRequests
 from org.access import is_administrator
 from org.auth import authenticate_throttled
@@ -28,15 +29,30 @@ api = NinjaAPI(
 )
 
 
+def _error(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    *,
+    errors: FieldMessages | None = None,
+    warnings: FieldMessages | None = None,
+) -> HttpResponse:
+    """An error answer, built by the :class:`~api.schemas.Error` schema every endpoint declares."""
+    body = Error(detail=detail, errors=errors, warnings=warnings).model_dump()
+    return api.create_response(request, body, status=status)
+
+
 @api.exception_handler(SoglasieError)
 def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
     """Every refusal of a service, with its status and sentence (and the fields, for input)."""
-    body: dict[str, Any] = {"detail": exc.message}
-    if exc.errors or isinstance(exc, Invalid):
-        body["errors"] = exc.errors
-    if isinstance(exc, Invalid) and exc.warnings:
-        body["warnings"] = exc.warnings
-    response = api.create_response(request, body, status=exc.status)
+    invalid = isinstance(exc, Invalid)
+    response = _error(
+        request,
+        exc.status,
+        exc.message,
+        errors=exc.errors if exc.errors or invalid else None,
+        warnings=exc.warnings if invalid and exc.warnings else None,
+    )
     if isinstance(exc, TooManyRequests) and exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
     return response
@@ -44,18 +60,18 @@ def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    body = {"detail": _("Проверьте введённые данные."), "errors": validation_errors(exc.errors)}
-    return api.create_response(request, body, status=400)
+    """Input the declared types refuse (a bound, a choice, a missing field): 400 with the fields."""
+    return _error(request, 400, _("Проверьте введённые данные."), errors=validation_errors(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Требуется вход в систему.")}, status=401)
+    return _error(request, 401, _("Требуется вход в систему."))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    return _error(request, exc.status_code, exc.message)
 
 
 class TokenIn(Schema):
@@ -67,10 +83,6 @@ class TokenOut(Schema):
     token: str
 
 
-class Detail(Schema):
-    detail: str
-
-
 class MeOut(Schema):
     username: str
     full_name: str
@@ -78,9 +90,10 @@ class MeOut(Schema):
     is_administrator: bool
 
 
-@api.post("/auth/token", auth=None, response={200: TokenOut, 401: Detail, 429: Detail}, tags=["auth"])
-def issue_token(request: HttpRequest, payload: TokenIn):
-    """Exchange a username and password for a bearer token (locked after repeated failures)."""
+@api.post("/auth/token", auth=None, response={200: TokenOut, 400: Error, 401: Error, 429: Error}, tags=["auth"])
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status:
+    """Exchange a username and password for a bearer token: 401 for wrong credentials, 429 (with
+    ``Retry-After``) while the login is locked after repeated failures."""
     user = authenticate_throttled(request, payload.username, payload.password)
     if user is None:
         return Status(401, {"detail": _("Неверное имя пользователя или пароль.")})
@@ -88,8 +101,8 @@ def issue_token(request: HttpRequest, payload: TokenIn):
     return Status(200, {"token": raw})
 
 
-@api.get("/me", response=MeOut, tags=["auth"])
-def me(request: HttpRequest):
+@api.get("/me", response={200: MeOut, **refusals()}, tags=["auth"])
+def me(request: HttpRequest) -> dict[str, Any]:
     """Who the caller is: handy to check a token."""
     employee = getattr(request.user, "employee", None)
     return {

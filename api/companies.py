@@ -7,17 +7,28 @@ the cards and check a card without saving it: a sales department shares its coun
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Body, Router, Status
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import create_model
 
-from base import listing
+from api.schemas import FieldMessages, Id, Page, PageQuery, page_of, present_when, refusals
 from base.errors import Forbidden, Invalid, NotFound
 from crm import services
-from crm.models import Company
+from crm.models import ChangeAction, Company
 from crm.queries import CompanyFilter
+from crm.validation import (
+    CONTACT_FIELDS,
+    DOCUMENT_FIELDS,
+    FIELDS,
+    LABELS,
+    REASON_SAME_INN,
+    REASON_SAME_INN_RUNNING,
+    REASON_SIMILAR_NAME,
+)
 from engine import access
 from org.access import employee_of, is_administrator
 
@@ -25,6 +36,80 @@ router = Router(tags=["companies"])
 
 CARD_BODY = Body(..., description="the card fields of processes.md §2")
 """A card is a free JSON object: unknown keys are ignored and every rule is `validate_card`'s."""
+CARD_INSTANCE = Query(None, description="Процесс, чья это карточка (её прежний вариант — не дубль).")
+
+
+# ---------------------------------------------------------------- what the endpoints answer
+#
+# The card's fields are the rule book's (``crm.validation.FIELDS``, labelled by ``LABELS``), so the
+# schemas are made from that list rather than written out again: a field added there is described here.
+
+
+def _text(names: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
+    return {name: (str, Field(description=LABELS[prefix + name])) for name in names}
+
+
+ContactOut = create_model("ContactOut", __base__=Schema, **_text(CONTACT_FIELDS, "contacts."))
+DocumentOut = create_model("DocumentOut", __base__=Schema, **_text(DOCUMENT_FIELDS, "documents."))
+_ROWS = {"contacts": list[ContactOut], "documents": list[DocumentOut]}  # type: ignore[valid-type]
+_CARD = {
+    name: (_ROWS.get(name, str), Field(description=LABELS[name] + (" (ISO 8601)" if name == "created_on" else "")))
+    for name in FIELDS
+}
+
+CompanyOut = create_model(
+    "CompanyOut",
+    __base__=Schema,
+    __doc__="A company's card (processes.md §2) with its origin; an empty field is an empty string.",
+    id=(int, ...),
+    **_CARD,
+    created_at=(datetime, ...),
+    updated_at=(datetime, ...),
+    created_by_instance=(int | None, Field(description="Процесс «Добавление контрагента», который его создал.")),
+    created_by=(str | None, Field(description="Кто добавил (имя пользователя).")),
+    url=(str, Field(description="Страница контрагента.")),
+)
+
+
+class CompanyCreated(CompanyOut):  # type: ignore[misc, valid-type]
+    warnings: FieldMessages = Field(description="Предупреждения проверки карточки (похожие названия).")
+
+
+class CompanyChangeOut(Schema):
+    at: datetime
+    actor: str | None
+    action: ChangeAction
+    instance: int | None = Field(description="Процесс, внёсший изменение.")
+    changes: dict[str, Any] = Field(description='Что изменилось: {поле: {"old": значение, "new": значение}}.')
+
+
+class CompanyDetail(CompanyOut):  # type: ignore[misc, valid-type]
+    """A company's card with its history, oldest change first."""
+
+    history: list[CompanyChangeOut]
+
+
+class DuplicateOut(Schema):
+    """A company (or a card on its way in) that the checked card may duplicate."""
+
+    id: int | None = Field(description="Контрагент (или процесс, для карточки, которая ещё добавляется).")
+    name: str | None
+    inn: str | None
+    kpp: str | None
+    reason: str = Field(
+        description=f"{REASON_SAME_INN}, {services.REASON_SAME_REG_NUMBER}, {REASON_SAME_INN_RUNNING} — ошибки; "
+        f"{REASON_SIMILAR_NAME} — предупреждение."
+    )
+    url: str | None = present_when("Страница контрагента или процесса.")
+    instance: int | None = present_when(f"Процесс, в котором карточка ещё добавляется ({REASON_SAME_INN_RUNNING}).")
+
+
+class CardCheckOut(Schema):
+    """What the checks of the card form found; nothing was saved."""
+
+    errors: FieldMessages
+    warnings: FieldMessages
+    duplicates: list[DuplicateOut]
 
 
 def company_out(company: Company) -> dict[str, Any]:
@@ -40,44 +125,46 @@ def company_out(company: Company) -> dict[str, Any]:
     }
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    if limit < 1 or limit > 500:
-        raise Invalid({"limit": [_("от 1 до 500")]})
-    if offset < 0:
-        raise Invalid({"offset": [_("не меньше 0")]})
-    return limit, offset
+class CompanyQuery(PageQuery):
+    """The parameters of ``GET /companies``: what ``crm.queries.CompanyFilter`` filters by."""
+
+    q: str | None = Field(None, description="Часть названия или номера, в любом регистре.")
+    inn: str | None = Field(None, description="ИНН, точно.")
+
+    def spec(self) -> CompanyFilter:
+        return CompanyFilter(q=self.q or "", inn=self.inn or "")
 
 
-@router.get("/companies", response=dict)
-def list_companies(
-    request: HttpRequest, q: str | None = None, inn: str | None = None, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
+@router.get("/companies", response={200: Page[CompanyOut], **refusals(400)})
+def list_companies(request: HttpRequest, query: Query[CompanyQuery]) -> dict[str, Any]:
     """Companies by name or number fragment (`q`, any case) and/or exact ИНН (`inn`), by name."""
-    limit, offset = _page(limit, offset)
-    rows = CompanyFilter(q=q or "", inn=inn or "").apply()
+    rows = query.spec().apply()
     rows = rows.select_related("responsible_manager__user", "created_by__user")
     rows = rows.prefetch_related("contacts", "documents")
-    found = listing.window(rows, limit=limit, offset=offset)
-    return {"items": [company_out(c) for c in found.items], "count": found.count}
+    return page_of(query.window(rows), company_out)
 
 
-@router.post("/companies/check", response=dict)
+@router.post("/companies/check", response={200: CardCheckOut, **refusals(400, 403, 404)})
 def check_company(
-    request: HttpRequest, payload: dict[str, Any] = CARD_BODY, instance: int | None = None
+    request: HttpRequest,
+    payload: dict[str, Any] = CARD_BODY,
+    instance: Id | None = CARD_INSTANCE,
 ) -> dict[str, Any]:
     """The checks of the `add_counterparty` card form, nothing saved: {errors, warnings, duplicates}.
 
     `instance` (optional): the running process whose card this is, so its own earlier card is not
-    reported as a duplicate of itself.
+    reported as a duplicate of itself; 404 when the caller does not see it. 403 only for a browser
+    session without its CSRF token.
     """
     if instance is not None:
         access.get_instance_for_user(request.user, instance)
     return services.check_card(payload, instance=instance).as_dict()
 
 
-@router.post("/companies", response={201: dict})
-def create_company(request: HttpRequest, payload: dict[str, Any] = CARD_BODY):
-    """Administrators only: a company outside the process, after the very same checks."""
+@router.post("/companies", response={201: CompanyCreated, **refusals(400, 403, 409)})
+def create_company(request: HttpRequest, payload: dict[str, Any] = CARD_BODY) -> Status:
+    """Administrators only: a company outside the process, after the very same checks (400); 409
+    when the same ИНН+КПП was saved a moment ago by someone else."""
     if not is_administrator(request.user):
         raise Forbidden(
             _("Контрагенты добавляются через процесс «Добавление контрагента»; напрямую — только администратор.")
@@ -90,8 +177,8 @@ def create_company(request: HttpRequest, payload: dict[str, Any] = CARD_BODY):
     return Status(201, {**company_out(company), "warnings": check.warnings})
 
 
-@router.get("/companies/{company_id}", response=dict)
-def get_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
+@router.get("/companies/{company_id}", response={200: CompanyDetail, **refusals(400, 404)})
+def get_company(request: HttpRequest, company_id: Id) -> dict[str, Any]:
     company = (
         Company.objects.select_related("responsible__user", "responsible_manager__user", "created_by__user")
         .filter(pk=company_id)

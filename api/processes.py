@@ -6,18 +6,115 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from base import clock, listing
-from base.errors import Invalid
+from api.schemas import Id, Page, PageQuery, choice, page_of, present_when, refusals
+from base import clock
 from crm.services import company_of
 from engine import access, actions, forms
 from engine.definitions import model_for
-from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
+from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome, ProcessDefinition
 from engine.queries import AssignmentFilter, InstanceFilter
 
 router = Router(tags=["processes"])
+
+JSON_VALUE = "Значение в JSON, как его хранит процесс (форма задаёт, какие в нём ключи)."
+
+
+# ---------------------------------------------------------------- what the endpoints answer
+
+
+class AssignmentOut(Schema):
+    """An assignment (задание) as the lists show it."""
+
+    id: int
+    key: str = Field(description="Шаг процесса (id пользовательской задачи в BPMN).")
+    title: str
+    process: str = Field(description="Ключ процесса.")
+    instance: int = Field(description="Номер экземпляра процесса.")
+    assignee: str = Field(description="Исполнитель (имя пользователя).")
+    status: AssignmentStatus
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None = Field(description="Кто выполнил (имя пользователя).")
+    overdue: bool
+
+
+class FormOption(Schema):
+    id: str
+    label: str
+
+
+class FormField(Schema):
+    """One field of an assignment's form (``engine.forms.to_api``)."""
+
+    id: str
+    type: str = Field(description="Тип поля: " + ", ".join(sorted(forms.FIELD_TYPES)) + ".")
+    label: str
+    required: bool
+    options: list[FormOption] = Field(description="Варианты выбора (у полей enum).")
+    value: Any = Field(
+        description="Значение: предзаполненное, пока задание открыто, и отправленное после; тип — по типу поля."
+    )
+    required_if: str | None = present_when("Условие, при котором поле обязательно (только у полей с условием).")
+    fields: list[FormField] | None = present_when("Столбцы строки (только у полей типа list).")
+    min_items: int | None = present_when("Наименьшее число элементов (только у списков, где оно задано).")
+
+
+class EarlierStep(Schema):
+    """A step of the same instance done before, with what was entered in it."""
+
+    key: str
+    title: str
+    completed_by: str | None
+    completed_at: datetime | None
+    data: dict[str, Any] = Field(description="Данные, отправленные на этом шаге. " + JSON_VALUE)
+
+
+class AssignmentContext(Schema):
+    instance_title: str
+    variables: dict[str, Any] = Field(description="Переменные процесса. " + JSON_VALUE)
+    steps: list[EarlierStep]
+
+
+class AssignmentDetail(AssignmentOut):
+    """An assignment with its form and what the earlier steps said."""
+
+    form: list[FormField]
+    context: AssignmentContext
+
+
+class InstanceOut(Schema):
+    """An instance (экземпляр) of a process, as the list shows it."""
+
+    id: int
+    process: str = Field(description="Ключ процесса.")
+    version: int
+    title: str
+    status: InstanceStatus
+    outcome: str | None = Field(description="Итог завершённого: " + ", ".join(Outcome.values) + ".")
+    started_by: str | None = Field(description="Кто запустил (имя пользователя); null — по расписанию.")
+    started_at: datetime
+    finished_at: datetime | None
+    variables: dict[str, Any] = Field(description="Переменные процесса. " + JSON_VALUE)
+    company: int | None = Field(description="Контрагент, которого касается процесс.")
+
+
+class HistoryOut(Schema):
+    at: datetime
+    actor: str | None
+    event: str = Field(description="Событие, например started, assigned, completed, refused, finished.")
+    key: str = Field(description="Шаг процесса, если событие о шаге (иначе пусто).")
+    assignment: int | None
+    data: dict[str, Any] = Field(description="Подробности события. " + JSON_VALUE)
+
+
+class InstanceDetail(InstanceOut):
+    """An instance with its assignments and its history, oldest first."""
+
+    assignments: list[AssignmentOut]
+    history: list[HistoryOut]
 
 
 # ---------------------------------------------------------------- serialising
@@ -46,13 +143,9 @@ def assignment_out(assignment: Assignment, *, full: bool = False, now: datetime 
 
 def assignment_form(assignment: Assignment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The form to show (pre-filled while open, the submitted values once done) and the context:
-    earlier steps' data and comments."""
+    earlier steps' data and comments. A step its process file no longer has shows no form, but
+    still its context."""
     instance = assignment.instance
-    model = model_for(instance.process)
-    task = model.user_tasks.get(assignment.key)
-    if task is None:
-        return [], {}
-    values = forms.initial_values(task.form, instance.variables) if assignment.is_open else assignment.data
     earlier = [
         {
             "key": done.key,
@@ -67,6 +160,10 @@ def assignment_form(assignment: Assignment) -> tuple[list[dict[str, Any]], dict[
         .order_by("completed_at", "pk")
     ]
     context = {"instance_title": instance.title, "variables": instance.variables, "steps": earlier}
+    task = model_for(instance.process).user_tasks.get(assignment.key)
+    if task is None:
+        return [], context
+    values = forms.initial_values(task.form, instance.variables) if assignment.is_open else assignment.data
     return forms.to_api(task.form, values), context
 
 
@@ -112,16 +209,17 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
 class ProcessOut(Schema):
     key: str
     name: str
-    version: int
-    manual_start: bool
+    version: int = Field(description="Текущая версия.")
+    manual_start: bool = Field(description="Может ли вызывающий запустить процесс вручную.")
 
 
 class StartIn(Schema):
-    variables: dict[str, Any] = {}
+    variables: dict[str, Any] = Field({}, description="Стартовые переменные. " + JSON_VALUE)
 
 
-@router.get("/processes", response=list[ProcessOut])
-def list_processes(request: HttpRequest):
+@router.get("/processes", response={200: list[ProcessOut], **refusals()})
+def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every deployed process, by name, and whether the caller may start it."""
     result = []
     for definition in ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name"):
         result.append(
@@ -135,8 +233,10 @@ def list_processes(request: HttpRequest):
     return result
 
 
-@router.post("/processes/{key}/start", response={201: dict})
-def start_process(request: HttpRequest, key: str, payload: StartIn):
+@router.post("/processes/{key}/start", response={201: InstanceDetail, **refusals(400, 403, 404, 409)})
+def start_process(request: HttpRequest, key: str, payload: StartIn) -> Status:
+    """403 when the caller may not start it, 404 for an unknown key, 409 when a per-quarter process
+    already runs for that quarter, 400 for a start variable its rule refuses."""
     instance = actions.start(key, by=request.user, variables=payload.variables)
     return Status(201, instance_out(instance))
 
@@ -144,32 +244,39 @@ def start_process(request: HttpRequest, key: str, payload: StartIn):
 # ---------------------------------------------------------------- instances
 
 
+InstanceStatusParam = choice(InstanceStatus.values)
+
+
+class InstanceQuery(PageQuery):
+    """The parameters of ``GET /instances``: what ``engine.queries.InstanceFilter`` filters by."""
+
+    process: str | None = Field(None, description="Ключ процесса.")
+    status: InstanceStatusParam = Field(None, description="Состояние; пусто — любое.")
+    started_by: str | None = Field(None, description="Кто запустил: имя пользователя или me.")
+
+    def spec(self) -> InstanceFilter:
+        return InstanceFilter(process=self.process or "", status=self.status or "", started_by=self.started_by or "")
+
+
 class StopIn(Schema):
     reason: str = ""
 
 
-@router.get("/instances", response=dict)
-def list_instances(
-    request: HttpRequest,
-    process: str | None = None,
-    status: str | None = None,
-    started_by: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-):
-    spec = InstanceFilter(process=process or "", status=status or "", started_by=started_by or "")
-    rows = spec.apply(request.user).select_related("process", "started_by__user")
-    found = listing.window(rows, **_page(limit, offset))
-    return {"items": [instance_out(i, full=False) for i in found.items], "count": found.count}
+@router.get("/instances", response={200: Page[InstanceOut], **refusals(400)})
+def list_instances(request: HttpRequest, query: Query[InstanceQuery]) -> dict[str, Any]:
+    """The instances the caller may see, the newest first."""
+    rows = query.spec().apply(request.user).select_related("process", "started_by__user")
+    return page_of(query.window(rows), lambda instance: instance_out(instance, full=False))
 
 
-@router.get("/instances/{instance_id}", response=dict)
-def get_instance(request: HttpRequest, instance_id: int):
+@router.get("/instances/{instance_id}", response={200: InstanceDetail, **refusals(400, 404)})
+def get_instance(request: HttpRequest, instance_id: Id) -> dict[str, Any]:
     return instance_out(_instance(request, instance_id))
 
 
-@router.post("/instances/{instance_id}/stop", response=dict)
-def stop_instance(request: HttpRequest, instance_id: int, payload: StopIn):
+@router.post("/instances/{instance_id}/stop", response={200: InstanceDetail, **refusals(400, 403, 404, 409)})
+def stop_instance(request: HttpRequest, instance_id: Id, payload: StopIn) -> dict[str, Any]:
+    """403 unless the starter or an administrator; 409 when it is no longer running."""
     _instance(request, instance_id)
     instance = actions.stop(instance_id, by=request.user, reason=payload.reason)
     return instance_out(instance)
@@ -182,8 +289,39 @@ def _instance(request: HttpRequest, instance_id: int) -> Instance:
 # ---------------------------------------------------------------- assignments
 
 
+AssignmentStatusParam = choice(AssignmentStatus.values)
+OrderParam = choice(["due"])
+
+
+class AssignmentQuery(PageQuery):
+    """The parameters of ``GET /assignments``: what ``engine.queries.AssignmentFilter`` filters by."""
+
+    assignee: str | None = Field(None, description="Исполнитель: имя пользователя или me.")
+    status: AssignmentStatusParam = Field(None, description="Состояние; пусто — любое.")
+    name: str | None = Field(None, description="Часть названия, в любом регистре.")
+    process: str | None = Field(None, description="Ключ процесса.")
+    instance: Id | None = Field(None, description="Номер экземпляра процесса.")
+    due_before: datetime | None = Field(None, description="Срок раньше этого момента (ISO 8601).")
+    due_after: datetime | None = Field(None, description="Срок не раньше этого момента (ISO 8601).")
+    overdue: bool | None = Field(None, description="true — только просроченные открытые.")
+    order: OrderParam = Field(None, description="due — ближайший срок первым; иначе новые первыми.")
+
+    def spec(self) -> AssignmentFilter:
+        return AssignmentFilter(
+            assignee=self.assignee or "",
+            status=self.status or "",
+            title=self.name or "",
+            process=self.process or "",
+            instance=self.instance,
+            due="overdue" if self.overdue else "",
+            due_after=self.due_after,
+            due_before=self.due_before,
+            order=self.order or "",
+        )
+
+
 class CompleteIn(Schema):
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = Field({}, description="Значения полей формы по их id.")
     confirm_warnings: bool = True
 
 
@@ -192,46 +330,23 @@ class DelegateIn(Schema):
     comment: str = ""
 
 
-@router.get("/assignments", response=dict)
-def list_assignments(
-    request: HttpRequest,
-    assignee: str | None = None,
-    status: str | None = None,
-    name: str | None = None,
-    process: str | None = None,
-    instance: int | None = None,
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
-    overdue: bool | None = None,
-    order: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-):
+@router.get("/assignments", response={200: Page[AssignmentOut], **refusals(400)})
+def list_assignments(request: HttpRequest, query: Query[AssignmentQuery]) -> dict[str, Any]:
     """The «Автоматизация» list: the same filter as the page (``engine.queries.AssignmentFilter``)."""
-    spec = AssignmentFilter(
-        assignee=assignee or "",
-        status=status or "",
-        title=name or "",
-        process=process or "",
-        instance=instance,
-        due="overdue" if overdue else "",
-        due_after=due_after,
-        due_before=due_before,
-        order=order or "",
-    )
     now = clock.now()
-    rows = spec.apply(request.user, now).select_related("instance", "assignee__user", "completed_by__user")
-    found = listing.window(rows, **_page(limit, offset))
-    return {"items": [assignment_out(a, now=now) for a in found.items], "count": found.count}
+    rows = query.spec().apply(request.user, now).select_related("instance", "assignee__user", "completed_by__user")
+    return page_of(query.window(rows), lambda assignment: assignment_out(assignment, now=now))
 
 
-@router.get("/assignments/{assignment_id}", response=dict)
-def get_assignment(request: HttpRequest, assignment_id: int):
+@router.get("/assignments/{assignment_id}", response={200: AssignmentDetail, **refusals(400, 404)})
+def get_assignment(request: HttpRequest, assignment_id: Id) -> dict[str, Any]:
     return assignment_out(_assignment(request, assignment_id), full=True)
 
 
-@router.post("/assignments/{assignment_id}/complete", response=dict)
-def complete_assignment(request: HttpRequest, assignment_id: int, payload: CompleteIn):
+@router.post("/assignments/{assignment_id}/complete", response={200: AssignmentDetail, **refusals(400, 403, 404, 409)})
+def complete_assignment(request: HttpRequest, assignment_id: Id, payload: CompleteIn) -> dict[str, Any]:
+    """400 with the field errors (nothing changes); 403 unless the assignee (their deputy or an
+    administrator); 409 once it is no longer open, so the same request twice completes it once."""
     _assignment(request, assignment_id)
     assignment = actions.complete(
         assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
@@ -240,8 +355,9 @@ def complete_assignment(request: HttpRequest, assignment_id: int, payload: Compl
     return assignment_out(assignment, full=True)
 
 
-@router.post("/assignments/{assignment_id}/delegate", response=dict)
-def delegate_assignment(request: HttpRequest, assignment_id: int, payload: DelegateIn):
+@router.post("/assignments/{assignment_id}/delegate", response={200: AssignmentOut, **refusals(400, 403, 404, 409)})
+def delegate_assignment(request: HttpRequest, assignment_id: Id, payload: DelegateIn) -> dict[str, Any]:
+    """The new assignment of the colleague it was passed to; 400 for someone unknown or inactive."""
     _assignment(request, assignment_id)
     assignment = actions.delegate(assignment_id, by=request.user, to=payload.to, comment=payload.comment)
     return assignment_out(assignment, full=False)
@@ -249,14 +365,3 @@ def delegate_assignment(request: HttpRequest, assignment_id: int, payload: Deleg
 
 def _assignment(request: HttpRequest, assignment_id: int) -> Assignment:
     return access.get_assignment_for_user(request.user, assignment_id)
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _page(limit: int, offset: int) -> dict[str, int]:
-    if limit < 1 or limit > listing.MAX_LIMIT:
-        raise Invalid({"limit": [_("от 1 до 500")]})
-    if offset < 0:
-        raise Invalid({"offset": [_("не меньше 0")]})
-    return {"limit": limit, "offset": offset}

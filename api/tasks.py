@@ -9,9 +9,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from base import clock, listing
+from api.schemas import Id, Page, PageQuery, choice, page_of, refusals
+from base import clock
 from base.errors import Forbidden, Invalid
 from org.access import employee_of
 from tasks import access
@@ -21,6 +22,38 @@ from tasks.queries import TaskFilter
 from tasks.services import add_comment, complete_task, create_task
 
 router = Router(tags=["tasks"])
+
+
+class CommentOut(Schema):
+    id: int
+    author: str = Field(description="Автор (имя пользователя).")
+    text: str
+    created_at: datetime
+
+
+class TaskOut(Schema):
+    """A task (задача) as the list shows it."""
+
+    id: int
+    title: str
+    description: str
+    responsible: str = Field(description="Ответственный (имя пользователя).")
+    created_by: str | None = Field(description="Автор (имя пользователя); null — поставлена процессом.")
+    created_at: datetime
+    deadline: datetime | None
+    status: TaskStatus
+    completed_at: datetime | None
+    completed_by: str | None
+    instance: int | None = Field(description="Номер процесса, к которому относится задача.")
+    overdue: bool
+    url: str = Field(description="Страница задачи.")
+
+
+class TaskDetail(TaskOut):
+    """A task with what the caller may do with it and its comments."""
+
+    may_complete: bool = Field(description="Может ли вызывающий отметить её выполненной.")
+    comments: list[CommentOut]
 
 
 def task_out(task: Task, *, full: bool = False, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
@@ -58,48 +91,51 @@ def comment_out(comment: TaskComment) -> dict[str, Any]:
 class TaskIn(Schema):
     title: str = ""
     description: str = ""
-    responsible: str = ""
+    responsible: str = Field("", description="Ответственный (имя пользователя).")
     deadline: datetime | None = None
-    instance: int | None = None
+    instance: Id | None = Field(None, description="Номер процесса, из карточки которого задача будет видна.")
 
 
 class CommentIn(Schema):
     text: str = ""
 
 
-@router.get("/tasks", response=dict)
-def list_tasks(
-    request: HttpRequest,
-    responsible: str | None = None,
-    created_by: str | None = None,
-    status: str | None = None,
-    instance: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-):
-    """Tasks the caller may see; ``responsible``/``created_by`` take a username or ``me``."""
-    if status and status not in TaskStatus.values:
-        raise Invalid({"status": [_("Допустимо: %(values)s") % {"values": ", ".join(TaskStatus.values)}]})
-    if not 1 <= limit <= listing.MAX_LIMIT:
-        raise Invalid({"limit": [_("от 1 до 500")]})
-    if offset < 0:
-        raise Invalid({"offset": [_("не меньше 0")]})
-    spec = TaskFilter(
-        responsible=responsible or "", created_by=created_by or "", status=status or "", instance=instance
-    )
-    found = listing.window(spec.apply(request.user), limit=limit, offset=offset)
+TaskStatusParam = choice(TaskStatus.values)
+
+
+class TaskQuery(PageQuery):
+    """The parameters of ``GET /tasks``: what ``tasks.queries.TaskFilter`` filters by."""
+
+    responsible: str | None = Field(None, description="Ответственный: имя пользователя или me.")
+    created_by: str | None = Field(None, description="Автор: имя пользователя или me.")
+    status: TaskStatusParam = Field(None, description="Состояние; пусто — любое.")
+    instance: Id | None = Field(None, description="Номер процесса.")
+
+    def spec(self) -> TaskFilter:
+        return TaskFilter(
+            responsible=self.responsible or "",
+            created_by=self.created_by or "",
+            status=self.status or "",
+            instance=self.instance,
+        )
+
+
+@router.get("/tasks", response={200: Page[TaskOut], **refusals(400)})
+def list_tasks(request: HttpRequest, query: Query[TaskQuery]) -> dict[str, Any]:
+    """Tasks the caller may see, open ones first and the nearest deadline first."""
     now = clock.now()
-    return {"items": [task_out(t, now=now) for t in found.items], "count": found.count}
+    return page_of(query.window(query.spec().apply(request.user)), lambda task: task_out(task, now=now))
 
 
-@router.get("/tasks/{task_id}", response=dict)
-def get_task(request: HttpRequest, task_id: int):
+@router.get("/tasks/{task_id}", response={200: TaskDetail, **refusals(400, 404)})
+def get_task(request: HttpRequest, task_id: Id) -> dict[str, Any]:
     return task_out(_task(request, task_id), full=True, user=request.user)
 
 
-@router.post("/tasks", response={201: dict})
-def new_task(request: HttpRequest, payload: TaskIn):
-    """A plain task for a colleague (or oneself); the responsible person is notified."""
+@router.post("/tasks", response={201: TaskDetail, **refusals(400, 403)})
+def new_task(request: HttpRequest, payload: TaskIn) -> Status:
+    """A plain task for a colleague (or oneself); the responsible person is notified. 403 for a
+    caller who is not an employee (an administrator without a person)."""
     author = employee_of(request.user)
     if author is None:
         raise Forbidden(_("Создавать задачи могут только сотрудники."))
@@ -110,8 +146,8 @@ def new_task(request: HttpRequest, payload: TaskIn):
     return Status(201, task_out(access.get_task_for_user(request.user, task.pk), full=True, user=request.user))
 
 
-@router.post("/tasks/{task_id}/complete", response=dict)
-def complete(request: HttpRequest, task_id: int):
+@router.post("/tasks/{task_id}/complete", response={200: TaskDetail, **refusals(400, 403, 404, 409)})
+def complete(request: HttpRequest, task_id: Id) -> dict[str, Any]:
     """200 with the task; 403 unless the responsible person (or deputy, or an administrator); 409 when
     already done. A task a process waits for moves the process on."""
     _task(request, task_id)
@@ -119,15 +155,17 @@ def complete(request: HttpRequest, task_id: int):
     return task_out(access.get_task_for_user(request.user, task_id), full=True, user=request.user)
 
 
-@router.get("/tasks/{task_id}/comments", response=dict)
-def list_comments(request: HttpRequest, task_id: int):
+@router.get("/tasks/{task_id}/comments", response={200: Page[CommentOut], **refusals(400, 404)})
+def list_comments(request: HttpRequest, task_id: Id) -> dict[str, Any]:
+    """Every comment of the task, oldest first (a thread is short: not paged)."""
     task = _task(request, task_id)
     comments = [comment_out(c) for c in task.comments.select_related("author__user")]
     return {"items": comments, "count": len(comments)}
 
 
-@router.post("/tasks/{task_id}/comments", response={201: dict})
-def create_comment(request: HttpRequest, task_id: int, payload: CommentIn):
+@router.post("/tasks/{task_id}/comments", response={201: CommentOut, **refusals(400, 403, 404)})
+def create_comment(request: HttpRequest, task_id: Id, payload: CommentIn) -> Status:
+    """400 for an empty text; 403 for a caller who is not an employee."""
     task = _task(request, task_id)
     author = employee_of(request.user)
     if author is None:

@@ -1,0 +1,108 @@
+"""The shapes every router shares: the error body, a page of a list, the paging and id parameters.
+
+Declared once so ``/api/v1/openapi.json`` describes each of them the same way wherever it is used,
+and so a bound (the largest ``limit``, the largest id) is a type checked by ninja before a view
+runs, never an ``if`` repeated in each view: a value out of bounds answers 400 through
+``api.api._validation_error`` like any other bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any, Literal
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from base import listing
+
+#: The largest id a database integer key holds (SQLite and PostgreSQL ``bigint``); a bigger number
+#: would not even reach the database (SQLite raises OverflowError), so it is refused as input.
+MAX_ID = 2**63 - 1
+#: The largest ``offset``: far past any list, and a 32-bit value every database slices by.
+MAX_OFFSET = 2**31 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="Номер объекта (целое, от 1).")]
+"""A path id or an id parameter: a positive database integer."""
+
+FieldMessages = dict[str, list[str]]
+"""Messages by field id (dotted for nested items, ``__all__`` for the whole input)."""
+
+
+def _drop_null_branch(schema: dict[str, Any]) -> None:
+    """For a key that is either absent or set: describe the value it has when present (not null)."""
+    schema.pop("default", None)
+    branches = schema.pop("anyOf", None)
+    if branches is not None:
+        kept = [branch for branch in branches if branch != {"type": "null"}]
+        schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def present_when(description: str) -> Any:
+    """A key that some answers carry and others leave out, as the serialising functions build them
+    (``required_if`` of a form field, ``instance`` of a duplicate...). It is never null when present,
+    so leaving out exactly the unset ones keeps every answer as it was; every other optional field
+    stays in the answer with its null."""
+    return Field(None, exclude_if=_is_none, description=description, json_schema_extra=_drop_null_branch)
+
+
+class Error(Schema):
+    """Every refusal: a sentence for a person, and for input the messages by field."""
+
+    detail: str = Field(description="Что не так, одним предложением.")
+    errors: FieldMessages | None = present_when("Ошибки по полям (при неверных данных).")
+    warnings: FieldMessages | None = present_when("Предупреждения по полям: их можно подтвердить и отправить снова.")
+
+
+def refusals(*statuses: int) -> dict[int, type[Error]]:
+    """The error statuses of an endpoint, each with the :class:`Error` body; 401 is always among them
+    (no endpoint but the token one answers without authentication)."""
+    return dict.fromkeys(sorted({401, *statuses}), Error)
+
+
+class Page[T](Schema):
+    """Some rows of a list, and how many rows the list has in all."""
+
+    items: list[T]
+    count: int = Field(description="Сколько всего строк в списке (не только на этой странице).")
+
+
+def page_of(found: listing.Window, out: Callable[[Any], Any]) -> dict[str, Any]:
+    """A :class:`Page` body: the window's rows through the endpoint's ``*_out`` function."""
+    return {"items": [out(row) for row in found.items], "count": found.count}
+
+
+class PageQuery(Schema):
+    """``limit`` and ``offset`` of every list endpoint, bounded here rather than in each view."""
+
+    limit: int = Field(listing.PAGE_SIZE, ge=1, le=listing.MAX_LIMIT, description="Сколько строк вернуть.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Сколько строк пропустить с начала списка.")
+
+    def window(self, rows: QuerySet[Any]) -> listing.Window:
+        """This page of an already filtered and ordered list (``base.listing.window``)."""
+        return listing.window(rows, limit=self.limit, offset=self.offset)
+
+
+def choice(values: Iterable[str]) -> Any:
+    """An optional enumerated query parameter: empty or absent means "any", as it always did; any
+    other value than ``values`` is refused with the list of the allowed ones (in the user's
+    language, unlike pydantic's own sentence)."""
+    allowed: Sequence[str] = tuple(values)
+
+    def check(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if value not in allowed:
+            raise PydanticCustomError(
+                "choice", _("Допустимо: %(values)s") % {"values": ", ".join(allowed)}, {"allowed": allowed}
+            )
+        return value
+
+    return Annotated[Literal[allowed] | None, BeforeValidator(check)]  # type: ignore[valid-type]
