@@ -11,9 +11,9 @@ from ninja import Field, Query, Router, Schema, Status
 from api.schemas import Id, Page, PageQuery, choice, page_of, present_when, refusals
 from base import clock
 from crm.services import company_of
-from engine import access, actions, forms
+from engine import access, actions, forms, queries
 from engine.definitions import model_for
-from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome, ProcessDefinition
+from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome
 from engine.queries import AssignmentFilter, InstanceFilter
 
 router = Router(tags=["processes"])
@@ -163,8 +163,7 @@ def assignment_form(assignment: Assignment) -> tuple[list[dict[str, Any]], dict[
     task = model_for(instance.process).user_tasks.get(assignment.key)
     if task is None:
         return [], context
-    values = forms.initial_values(task.form, instance.variables) if assignment.is_open else assignment.data
-    return forms.to_api(task.form, values), context
+    return forms.to_api(task.form, queries.form_values(assignment, task.form)), context
 
 
 def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
@@ -220,17 +219,15 @@ class StartIn(Schema):
 @router.get("/processes", response={200: list[ProcessOut], **refusals()})
 def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
     """Every deployed process, by name, and whether the caller may start it."""
-    result = []
-    for definition in ProcessDefinition.objects.select_related("current").exclude(current=None).order_by("name"):
-        result.append(
-            {
-                "key": definition.key,
-                "name": definition.name,
-                "version": definition.current.version,
-                "manual_start": access.may_start(request.user, definition),
-            }
-        )
-    return result
+    return [
+        {
+            "key": definition.key,
+            "name": definition.name,
+            "version": definition.current.version,
+            "manual_start": access.may_start(request.user, definition),
+        }
+        for definition in queries.deployed_processes()
+    ]
 
 
 @router.post("/processes/{key}/start", response={201: InstanceDetail, **refusals(400, 403, 404, 409)})

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_noop
 
 from engine.forms import DECISION_FIELDS
 from org.models import Employee
-from processes.names import DECISION_FIELDS
 from work import webforms
 
 # ------------------------------------------------------------------------------------------ presenting data
