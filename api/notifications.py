@@ -22,23 +22,10 @@ class NotificationOut(Schema):
     url: str = Field(description="Страница, о которой уведомление (может быть пусто).")
     created_at: datetime
     read: bool
-    assignment: int | None
-    instance: int | None
-    task: int | None
-
-
-def notification_out(n: Notification) -> dict[str, Any]:
-    return {
-        "id": n.pk,
-        "kind": n.kind,
-        "text": n.text,
-        "url": n.url,
-        "created_at": n.created_at,
-        "read": n.read,
-        "assignment": n.assignment_id,
-        "instance": n.instance_id,
-        "task": n.task_id,
-    }
+    # Read straight from the model: the ids of what the notification is about.
+    assignment: int | None = Field(alias="assignment_id")
+    instance: int | None = Field(alias="instance_id")
+    task: int | None = Field(alias="task_id")
 
 
 class NotificationQuery(PageQuery):
@@ -48,13 +35,13 @@ class NotificationQuery(PageQuery):
 @router.get("/notifications", response={200: Page[NotificationOut], **refusals(400)})
 def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) -> dict[str, Any]:
     """The caller's own notifications, newest first (``notify.queries.inbox``)."""
-    return page_of(query.window(inbox(request.user, unread=bool(query.unread))), notification_out)
+    return page_of(query.window(inbox(request.user, unread=bool(query.unread))), lambda n: n)
 
 
 @router.post("/notifications/{notification_id}/read", response={200: NotificationOut, **refusals(400, 403, 404)})
-def mark_read(request: HttpRequest, notification_id: Id) -> dict[str, Any]:
+def mark_read(request: HttpRequest, notification_id: Id) -> Notification:
     """404 for someone else's notification, as for one that does not exist; 403 only for a browser
     session without its CSRF token."""
     n = get_notification_for_user(request.user, notification_id)
     n.mark_read()
-    return notification_out(n)
+    return n
