@@ -18,14 +18,20 @@ HEADER = (
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="defs" targetNamespace="http://soglasie.test">\n'
 )
 
-DECISION_FORM = """
-<camunda:formField id="decision" label="Решение" type="enum">
-  <camunda:value id="approve" name="Согласовать"/><camunda:value id="reject" name="Не согласовать"/>
+def choice_form(field: str, label: str, options: dict[str, str], comment_when: str) -> str:
+    """A required choice (``options``: id → label) and a comment required when ``comment_when`` is chosen."""
+    values = "".join(f'<camunda:value id="{id}" name="{name}"/>' for id, name in options.items())
+    return f"""
+<camunda:formField id="{field}" label="{label}" type="enum">
+  {values}
   <camunda:validation><camunda:constraint name="required"/></camunda:validation>
 </camunda:formField>
 <camunda:formField id="comment" label="Комментарий" type="textarea">
-  <camunda:validation><camunda:constraint name="required_if" config="decision == 'reject'"/></camunda:validation>
+  <camunda:validation><camunda:constraint name="required_if" config="{field} == '{comment_when}'"/></camunda:validation>
 </camunda:formField>"""
+
+
+DECISION_FORM = choice_form("decision", "Решение", {"approve": "Согласовать", "reject": "Не согласовать"}, "reject")
 
 DOCUMENT_FORM = """
 <camunda:formField id="document_url" label="Ссылка на документ" type="url" defaultValue="document_url">
@@ -37,6 +43,13 @@ DOCUMENT_FORM = """
 def props(**values: str) -> str:
     items = "".join(f'<camunda:property name="{k}" value={quoteattr(v)}/>' for k, v in values.items())
     return f"<camunda:properties>{items}</camunda:properties>"
+
+
+def timer_definition(duration: str) -> str:
+    return (
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        f"{duration}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    )
 
 
 @dataclass
@@ -91,18 +104,13 @@ class Process:
         cancel = "true" if interrupting else "false"
         xml = (
             f'<bpmn:boundaryEvent id="{id}" attachedToRef="{attached_to}" cancelActivity="{cancel}">{ext}'
-            f'<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{duration}'
-            f"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+            f"{timer_definition(duration)}</bpmn:boundaryEvent>"
         )
         self.nodes.append((id, xml, "event"))
         return self
 
     def timer(self, id: str, duration: str) -> Process:
-        xml = (
-            f'<bpmn:intermediateCatchEvent id="{id}"><bpmn:timerEventDefinition>'
-            f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{duration}</bpmn:timeDuration>'
-            f"</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
-        )
+        xml = f'<bpmn:intermediateCatchEvent id="{id}">{timer_definition(duration)}</bpmn:intermediateCatchEvent>'
         self.nodes.append((id, xml, "event"))
         return self
 

@@ -10,16 +10,9 @@ from typing import Any
 from django.db import connections
 
 from engine.definitions import deploy
-from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process
+from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process, choice_form
 
-SENT_FORM = """
-<camunda:formField id="sent" label="Отправлено" type="enum">
-  <camunda:value id="yes" name="Да"/><camunda:value id="no" name="Нет"/>
-  <camunda:validation><camunda:constraint name="required"/></camunda:validation>
-</camunda:formField>
-<camunda:formField id="comment" label="Комментарий" type="textarea">
-  <camunda:validation><camunda:constraint name="required_if" config="sent == 'no'"/></camunda:validation>
-</camunda:formField>"""
+SENT_FORM = choice_form("sent", "Отправлено", {"yes": "Да", "no": "Нет"}, "no")
 
 
 def approval_process(key: str = "t_approval", **properties: str) -> Process:
