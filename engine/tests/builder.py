@@ -68,14 +68,17 @@ class Process:
     nodes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, xml, kind)
     flows: list[Flow] = field(default_factory=list)
 
-    def start(self, id: str = "start") -> Process:
-        self.nodes.append((id, f'<bpmn:startEvent id="{id}"/>', "event"))
+    def node(self, id: str, xml: str, kind: str) -> Process:
+        """Add an element (``kind``: event, task or gateway, for the layout); every element method ends here."""
+        self.nodes.append((id, xml, kind))
         return self
+
+    def start(self, id: str = "start") -> Process:
+        return self.node(id, f'<bpmn:startEvent id="{id}"/>', "event")
 
     def end(self, id: str = "end", outcome: str | None = None) -> Process:
         ext = f"<bpmn:extensionElements>{props(outcome=outcome)}</bpmn:extensionElements>" if outcome else ""
-        self.nodes.append((id, f'<bpmn:endEvent id="{id}">{ext}</bpmn:endEvent>', "event"))
-        return self
+        return self.node(id, f'<bpmn:endEvent id="{id}">{ext}</bpmn:endEvent>', "event")
 
     def user(self, id: str, title: str, assignee: str, form: str = DOCUMENT_FORM, **properties: str) -> Process:
         ext = f"<camunda:formData>{form}</camunda:formData>" if form else ""
@@ -85,17 +88,13 @@ class Process:
             f"<bpmn:userTask id={quoteattr(id)} name={quoteattr(title)} camunda:assignee={quoteattr(assignee)}>"
             f"<bpmn:extensionElements>{ext}</bpmn:extensionElements></bpmn:userTask>"
         )
-        self.nodes.append((id, xml, "task"))
-        return self
+        return self.node(id, xml, "task")
 
     def service(self, id: str, topic: str) -> Process:
-        xml = f'<bpmn:serviceTask id="{id}" camunda:type="external" camunda:topic="{topic}"/>'
-        self.nodes.append((id, xml, "task"))
-        return self
+        return self.node(id, f'<bpmn:serviceTask id="{id}" camunda:type="external" camunda:topic="{topic}"/>', "task")
 
     def gateway(self, id: str, kind: str = "exclusive") -> Process:
-        self.nodes.append((id, f'<bpmn:{kind}Gateway id="{id}"/>', "gateway"))
-        return self
+        return self.node(id, f'<bpmn:{kind}Gateway id="{id}"/>', "gateway")
 
     def boundary_timer(
         self, id: str, attached_to: str, duration: str, *, interrupting: bool = False, **properties: str
@@ -106,13 +105,11 @@ class Process:
             f'<bpmn:boundaryEvent id="{id}" attachedToRef="{attached_to}" cancelActivity="{cancel}">{ext}'
             f"{timer_definition(duration)}</bpmn:boundaryEvent>"
         )
-        self.nodes.append((id, xml, "event"))
-        return self
+        return self.node(id, xml, "event")
 
     def timer(self, id: str, duration: str) -> Process:
         xml = f'<bpmn:intermediateCatchEvent id="{id}">{timer_definition(duration)}</bpmn:intermediateCatchEvent>'
-        self.nodes.append((id, xml, "event"))
-        return self
+        return self.node(id, xml, "event")
 
     def flow(self, source: str, target: str, condition: str | None = None) -> Process:
         self.flows.append(Flow(source, target, condition, id=f"f{len(self.flows) + 1}"))
