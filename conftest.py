@@ -106,7 +106,6 @@ def manage_py() -> Callable[..., subprocess.CompletedProcess[str]]:
             capture_output=True,
             text=True,
             timeout=timeout,
-            check=False,
         )
 
     return _run
