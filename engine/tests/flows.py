@@ -87,11 +87,4 @@ def race(*calls: Callable[[], Any]) -> list[BaseException]:
     return errors
 
 
-__all__ = [
-    "DOCUMENT_FORM",
-    "approval_process",
-    "parallel_process",
-    "race",
-    "reminder_process",
-    "task_step_process",
-]
+__all__ = ["DOCUMENT_FORM", "approval_process", "parallel_process", "race", "reminder_process", "task_step_process"]
