@@ -6,7 +6,10 @@ new installation gets.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 
 DEMO_PASSWORD = "demo"  # noqa: S105
+ROOT = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +91,21 @@ def processes(demo: dict[str, Any]) -> dict[str, Any]:
     from engine.tests.flows import deploy_test_processes
 
     return deploy_test_processes()
+
+
+@pytest.fixture
+def manage_py() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``manage_py("check", env=environment)`` runs this checkout's ``manage.py`` in a new Python with that
+    environment and returns the finished process, its output captured as text; the test judges its exit status."""
+
+    def _run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603  (our own manage.py, arguments from the test)
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return _run

@@ -43,6 +43,21 @@ class Walk:
             actions.complete(self.open(instance, key).pk, by=self.demo[by].user, data=data)
 
 
+def approved_once(walk: Walk, started: str, attached: str, approved: str) -> Instance:
+    """A t_approval instance whose document is attached (sales_head) and approved at the first try
+    (director), at the three moments given."""
+    instance = walk.start("t_approval", started)
+    walk.do(instance, "attach", attached, "sales_head", document_url=URL)
+    walk.do(instance, "approve_doc", approved, "director", decision="approve")
+    return instance
+
+
+def approve_card(walk: Walk, card: Instance, by_manager: str, by_finance: str) -> None:
+    """A submitted t_cards card approved by the line manager (sales_head), then by finance (findir)."""
+    walk.do(card, "manager_approval", by_manager, "sales_head", decision="approve")
+    walk.do(card, "finance_approval", by_finance, "findir", decision="approve")
+
+
 def approval_history(walk: Walk) -> dict[str, Instance]:
     """t_approval: attach (sales_head, P3D) → approve_doc (director, P2D working days) → revise loop.
 
@@ -57,9 +72,7 @@ def approval_history(walk: Walk) -> dict[str, Instance]:
       F  started 31 Mar, attach in March (2h); approve 13.5h, finished 1 Apr 00:30 Moscow
          (31 Mar 21:30 UTC): April                                     cycle 15.5
     """
-    a = walk.start("t_approval", "2026-04-06T06:00:00+00:00")
-    walk.do(a, "attach", "2026-04-06T16:00:00+00:00", "sales_head", document_url=URL)
-    walk.do(a, "approve_doc", "2026-04-07T12:00:00+00:00", "director", decision="approve")
+    a = approved_once(walk, "2026-04-06T06:00:00+00:00", "2026-04-06T16:00:00+00:00", "2026-04-07T12:00:00+00:00")
 
     b = walk.start("t_approval", "2026-04-06T06:00:00+00:00")
     walk.do(b, "attach", "2026-04-06T08:00:00+00:00", "sales_head", document_url=URL)
@@ -69,17 +82,10 @@ def approval_history(walk: Walk) -> dict[str, Instance]:
     walk.do(b, "revise", "2026-04-07T12:00:00+00:00", "sales_head", document_url=URL + "-2")
     walk.do(b, "approve_doc", "2026-04-07T18:00:00+00:00", "director", decision="approve")
 
-    c = walk.start("t_approval", "2026-04-07T06:00:00+00:00")
-    walk.do(c, "attach", "2026-04-10T14:00:00+00:00", "sales_head", document_url=URL)
-    walk.do(c, "approve_doc", "2026-04-13T14:00:00+00:00", "director", decision="approve")
+    c = approved_once(walk, "2026-04-07T06:00:00+00:00", "2026-04-10T14:00:00+00:00", "2026-04-13T14:00:00+00:00")
 
     d = walk.start("t_approval", "2026-04-20T06:00:00+00:00")
 
-    e = walk.start("t_approval", "2026-03-30T06:00:00+00:00")
-    walk.do(e, "attach", "2026-03-30T08:00:00+00:00", "sales_head", document_url=URL)
-    walk.do(e, "approve_doc", "2026-03-31T20:30:00+00:00", "director", decision="approve")
-
-    f = walk.start("t_approval", "2026-03-31T06:00:00+00:00")
-    walk.do(f, "attach", "2026-03-31T08:00:00+00:00", "sales_head", document_url=URL)
-    walk.do(f, "approve_doc", "2026-03-31T21:30:00+00:00", "director", decision="approve")
+    e = approved_once(walk, "2026-03-30T06:00:00+00:00", "2026-03-30T08:00:00+00:00", "2026-03-31T20:30:00+00:00")
+    f = approved_once(walk, "2026-03-31T06:00:00+00:00", "2026-03-31T08:00:00+00:00", "2026-03-31T21:30:00+00:00")
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}

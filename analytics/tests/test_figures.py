@@ -13,7 +13,7 @@ from typing import Any
 from analytics import figures
 from analytics.models import Baseline
 from analytics.tests.flows import deploy_card_process
-from analytics.tests.history import APRIL, END_OF_APRIL, Walk, approval_history
+from analytics.tests.history import APRIL, END_OF_APRIL, Walk, approval_history, approve_card
 from engine.models import Assignment, AssignmentStatus
 from org import directory
 from org.models import Employee
@@ -141,8 +141,7 @@ def test_cards_submitted_returned_and_refused_at_entry(demo, time_machine):
     k1 = walk.start("t_cards", "2026-04-06T06:00:00+00:00")
     walk.refused(k1, "fill_card", "2026-04-06T07:00:00+00:00", "manager1", action="submit")
     walk.do(k1, "fill_card", "2026-04-06T08:00:00+00:00", "manager1", name="ООО Ромашка", action="submit")
-    walk.do(k1, "manager_approval", "2026-04-06T09:00:00+00:00", "sales_head", decision="approve")
-    walk.do(k1, "finance_approval", "2026-04-06T10:00:00+00:00", "findir", decision="approve")
+    approve_card(walk, k1, "2026-04-06T09:00:00+00:00", "2026-04-06T10:00:00+00:00")
 
     k2 = walk.start("t_cards", "2026-04-07T06:00:00+00:00")
     walk.do(k2, "fill_card", "2026-04-07T07:00:00+00:00", "manager1", name="ООО Лютик", action="submit")
@@ -153,8 +152,7 @@ def test_cards_submitted_returned_and_refused_at_entry(demo, time_machine):
     walk.do(k2, "finance_approval", "2026-04-07T12:00:00+00:00", "findir", decision="reject", comment="Лимит")
     walk.do(k2, "rejection_reason", "2026-04-07T13:00:00+00:00", "findir", reason="needs_changes")
     walk.do(k2, "revise_card", "2026-04-07T14:00:00+00:00", "manager1", name="ООО Лютик", action="submit")
-    walk.do(k2, "manager_approval", "2026-04-07T15:00:00+00:00", "sales_head", decision="approve")
-    walk.do(k2, "finance_approval", "2026-04-07T16:00:00+00:00", "findir", decision="approve")
+    approve_card(walk, k2, "2026-04-07T15:00:00+00:00", "2026-04-07T16:00:00+00:00")
 
     k3 = walk.start("t_cards", "2026-04-08T06:00:00+00:00")
     walk.do(k3, "fill_card", "2026-04-08T07:00:00+00:00", "manager1", name="ООО Ирис", action="stop")
@@ -200,14 +198,15 @@ def test_orphans_stay_zero_through_deactivation_and_raise_the_alarm_when_bypasse
     assert figures.compute(*APRIL, process="t_parallel", now=END_OF_APRIL)["orphans"]["instances"] == 1
 
 
+def _save_baseline(**values: str) -> None:
+    Baseline(**{field: Decimal(value) for field, value in values.items()}).save()
+
+
 def test_baseline_ratios_and_hours_saved(processes, demo, time_machine):
     approval_history(Walk(demo, time_machine))
-    Baseline(
-        avg_approval_days=Decimal("7"),
-        overdue_share_pct=Decimal("30"),
-        card_error_rate_pct=Decimal("20"),
-        manual_minutes_per_approval=Decimal("45"),
-    ).save()
+    _save_baseline(
+        avg_approval_days="7", overdue_share_pct="30", card_error_rate_pct="20", manual_minutes_per_approval="45"
+    )
     result = figures.compute(*APRIL, now=END_OF_APRIL)
     assert result["baseline"]["avg_approval_days"] == 7.0
     vs = result["vs_baseline"]
@@ -220,12 +219,9 @@ def test_baseline_ratios_and_hours_saved(processes, demo, time_machine):
     # 4 approvals × 30.4375 / 30 days = 4.06 a month; × 45 min / 60 = 3.0 hours a month
     assert (vs["approvals_per_month"], vs["hours_saved_per_month"]) == (4.06, 3.0)
     assert Baseline.objects.count() == 1
-    Baseline(
-        avg_approval_days=Decimal("5"),
-        overdue_share_pct=Decimal("0"),
-        card_error_rate_pct=Decimal("0"),
-        manual_minutes_per_approval=Decimal("0"),
-    ).save()
+    _save_baseline(
+        avg_approval_days="5", overdue_share_pct="0", card_error_rate_pct="0", manual_minutes_per_approval="0"
+    )
     assert Baseline.objects.count() == 1 and Baseline.load().avg_approval_days == 5
 
 

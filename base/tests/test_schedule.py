@@ -68,16 +68,8 @@ def test_trade_conditions_targets_next_quarter() -> None:
     local_dates = [
         o.fire_at.astimezone(MSK).date() for o in occurrences(TRADE_CONDITIONS, START_2026, END_2027)
     ]
-    assert [next_quarter(d) for d in local_dates] == [
-        "2026-Q2",
-        "2026-Q3",
-        "2026-Q4",
-        "2027-Q1",
-        "2027-Q2",
-        "2027-Q3",
-        "2027-Q4",
-        "2028-Q1",
-    ]
+    targets = [next_quarter(d) for d in local_dates]
+    assert targets == ["2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4", "2028-Q1"]
 
 
 def test_bonus_agreements_2026_2027() -> None:
@@ -85,16 +77,8 @@ def test_bonus_agreements_2026_2027() -> None:
     assert [(o.period_key, o.fire_at) for o in found] == BONUS_FIRES
     nominal_jan_2027 = next(o for o in found if o.period_key == "2027-01-01T09:00").nominal
     assert nominal_jan_2027 == utc(2027, 1, 1, 6, 0)
-    assert [quarter_of(o.fire_at.astimezone(MSK).date()) for o in found] == [
-        "2026-Q1",
-        "2026-Q2",
-        "2026-Q3",
-        "2026-Q4",
-        "2027-Q1",
-        "2027-Q2",
-        "2027-Q3",
-        "2027-Q4",
-    ]
+    quarters = [quarter_of(o.fire_at.astimezone(MSK).date()) for o in found]
+    assert quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
 
 
 @pytest.mark.parametrize("schedule", [TRADE_CONDITIONS, BONUS_AGREEMENTS, DAILY_WORKING])

@@ -40,6 +40,15 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def moscow_times(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
+    """Moscow wall times between two naive instants."""
+    return st.datetimes(min_value=first, max_value=last).map(lambda naive: naive.replace(tzinfo=MSK))
+
+
+#: The property tests' settings.
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
 def days_of(year: int) -> list[date]:
     d = date(year, 1, 1)
     out = []
@@ -240,18 +249,14 @@ def test_add_working_days_rejects_bad_input() -> None:
         add_working_days(msk(2026, 6, 8, 9, 0), 1, tz="Europe/Nowhere")
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    start=st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 11, 30)),
-    days=st.integers(min_value=0, max_value=40),
-)
+@PROPERTY
+@given(start=moscow_times(datetime(2025, 12, 1), datetime(2027, 11, 30)), days=st.integers(min_value=0, max_value=40))
 def test_add_working_days_property(start: datetime, days: int) -> None:
     """The deadline is a working day at the same wall time, exactly ``days`` working days on."""
-    aware = start.replace(tzinfo=MSK)
-    result = add_working_days(aware, days).astimezone(MSK)
+    result = add_working_days(start, days).astimezone(MSK)
     assert is_working_day(result.date())
-    assert result.time() == aware.time()
-    effective = first_working_day_on_or_after(aware.date())
+    assert result.time() == start.time()
+    effective = first_working_day_on_or_after(start.date())
     counted = sum(
         is_working_day(effective + timedelta(days=i)) for i in range(1, (result.date() - effective).days + 1)
     )
@@ -390,17 +395,13 @@ def test_add_duration_rejects_bad_input() -> None:
         add_duration(msk(2026, 1, 1), "P99999999D")
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31)),
-    months=st.integers(min_value=0, max_value=40),
-)
+@PROPERTY
+@given(start=moscow_times(datetime(2024, 1, 1), datetime(2030, 12, 31)), months=st.integers(min_value=0, max_value=40))
 def test_add_months_clamps_to_month_end(start: datetime, months: int) -> None:
-    aware = start.replace(tzinfo=MSK)
-    result = add_duration(aware, f"P{months}M").astimezone(MSK)
-    assert (result.year * 12 + result.month) - (aware.year * 12 + aware.month) == months
-    assert result.day == min(aware.day, _month_length(result.year, result.month))
-    assert result.time() == aware.time()
+    result = add_duration(start, f"P{months}M").astimezone(MSK)
+    assert (result.year * 12 + result.month) - (start.year * 12 + start.month) == months
+    assert result.day == min(start.day, _month_length(result.year, result.month))
+    assert result.time() == start.time()
 
 
 def _month_length(year: int, month: int) -> int:

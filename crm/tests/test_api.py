@@ -6,6 +6,7 @@ import pytest
 
 from crm.models import Company, CompanyChange
 from crm.tests.factories import deploy_counterparty_process, ip_card, org_card
+from crm.validation import FIELDS
 
 
 @pytest.fixture
@@ -36,34 +37,7 @@ def test_list_searches_by_name_in_any_case_and_by_inn(demo, api_client):
 def test_a_company_has_the_card_fields_and_its_origin(demo, api_client):
     company = Company.objects.get(name="Автодеталь-Центр")
     body = api_client("manager2").get(f"/api/v1/companies/{company.pk}").json()
-    expected = {
-        "name",
-        "created_on",
-        "department",
-        "responsible",
-        "kind",
-        "legal_form",
-        "country",
-        "region",
-        "city",
-        "business_group",
-        "short_name",
-        "full_name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "bank_bik",
-        "bank_name",
-        "bank_account",
-        "bank_corr_account",
-        "contacts",
-        "documents",
-        "responsible_manager",
-        "id",
-        "created_at",
-        "created_by_instance",
-    }
+    expected = {*FIELDS, "id", "created_at", "created_by_instance"}
     assert expected <= set(body)
     assert body["responsible"] == "manager1" and body["created_by_instance"] is None
     assert body["contacts"][0]["email"] == "kirillov@avtodetal.example"

@@ -6,17 +6,24 @@ from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
 
 from base.errors import Invalid
 from crm.models import Company, CompanyChange
 from crm.tests.factories import deploy_counterparty_process, org_card
+from crm.validation import TEXT_FIELDS
 from engine import actions
-from engine.models import Assignment
+from engine.models import Assignment, Instance
 
 
 def _html(response) -> str:
     return response.content.decode()
+
+
+def _started(demo) -> tuple[Instance, Assignment]:
+    """``add_counterparty`` deployed and started by manager1: the instance and its open «fill_card» step."""
+    deploy_counterparty_process()
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
+    return instance, Assignment.objects.get(instance=instance, status="open")
 
 
 # --------------------------------------------------------------------------- list and card
@@ -140,9 +147,7 @@ def test_the_field_check_refuses_unknown_fields_and_get(demo, login):
 
 
 def test_a_revision_field_check_ignores_its_own_running_card(demo, login):
-    deploy_counterparty_process()
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    step = Assignment.objects.get(instance=instance, status="open")
+    _instance, step = _started(demo)
     actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     client = login("manager1")
     card = {"legal_form": "ooo", "inn": org_card()["inn"], "kpp": org_card()["kpp"]}
@@ -172,31 +177,10 @@ def _render_form(assignment: Assignment, errors=None, warnings=None) -> str:
 
 
 def test_the_fill_form_has_every_card_field_with_its_defaults_and_htmx_checks(demo):
-    deploy_counterparty_process()
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    html = _render_form(Assignment.objects.get(instance=instance, status="open"))
+    _instance, fill = _started(demo)
+    html = _render_form(fill)
     assert "<form" not in html
-    for field_id in (
-        "name",
-        "created_on",
-        "department",
-        "kind",
-        "legal_form",
-        "country",
-        "region",
-        "city",
-        "business_group",
-        "short_name",
-        "full_name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "bank_bik",
-        "bank_name",
-        "bank_account",
-        "bank_corr_account",
-    ):
+    for field_id in ("created_on", *TEXT_FIELDS):
         assert f'name="{field_id}"' in html, field_id
     assert 'name="contacts.0.name"' in html and 'name="contacts.1.email"' in html
     assert 'name="documents.0.title"' in html and 'name="documents.1.url"' in html
@@ -209,10 +193,8 @@ def test_the_fill_form_has_every_card_field_with_its_defaults_and_htmx_checks(de
 
 
 def test_a_refused_card_shows_errors_and_duplicate_links_inline(demo):
-    deploy_counterparty_process()
     existing = Company.objects.get(name="Автодеталь-Центр")
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    step = Assignment.objects.get(instance=instance, status="open")
+    instance, step = _started(demo)
     with pytest.raises(Invalid) as refused:
         actions.complete(
             step.pk, by=demo["manager1"].user, data={**org_card(inn=existing.inn, kpp=existing.kpp), "action": "submit"}
@@ -226,9 +208,7 @@ def test_a_refused_card_shows_errors_and_duplicate_links_inline(demo):
 
 
 def test_the_revision_form_shows_the_reviewers_comments_above_the_prefilled_card(demo):
-    deploy_counterparty_process()
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    step = Assignment.objects.get(instance=instance, status="open")
+    instance, step = _started(demo)
     actions.complete(step.pk, by=demo["manager1"].user, data={**org_card(), "action": "submit"})
     step = Assignment.objects.get(instance=instance, status="open")
     actions.complete(step.pk, by=demo["sales_head"].user, data={"decision": "reject", "comment": "Нет ОГРН в уставе"})
@@ -242,14 +222,8 @@ def test_the_revision_form_shows_the_reviewers_comments_above_the_prefilled_card
 
 def test_through_the_pages_if_the_assignment_page_exists(demo, login):
     """The walk from the start to an approved company through the pages (the assignment page is another
-    module's; this runs once it is there and posts the card the way the card form names its inputs)."""
-    try:
-        resolve("/assignments/1/")
-    except Resolver404:
-        pytest.skip("the assignment page is not installed")
-    deploy_counterparty_process()
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    fill = Assignment.objects.get(instance=instance, status="open")
+    room's, work/; this posts the card the way the card form names its inputs)."""
+    instance, fill = _started(demo)
     manager = login("manager1")
     page = manager.get(f"/assignments/{fill.pk}/")
     assert page.status_code == 200 and 'hx-post="/companies/check-field/?field=inn"' in _html(page)
@@ -311,13 +285,7 @@ def test_an_administrator_edit_is_recorded_and_nobody_deletes(demo, login):
 
 
 def test_the_assignment_page_shows_the_card_form_and_the_comments_on_revision(demo, login):
-    try:
-        resolve("/assignments/1/")
-    except Resolver404:
-        pytest.skip("the assignment page is not installed")
-    deploy_counterparty_process()
-    instance = actions.start("add_counterparty", by=demo["manager1"].user)
-    fill = Assignment.objects.get(instance=instance, status="open")
+    instance, fill = _started(demo)
     manager = login("manager1")
     wrong = org_card()["inn"][:-1] + str((int(org_card()["inn"][-1]) + 1) % 10)
     refused = manager.post(

@@ -18,14 +18,20 @@ HEADER = (
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="defs" targetNamespace="http://soglasie.test">\n'
 )
 
-DECISION_FORM = """
-<camunda:formField id="decision" label="Решение" type="enum">
-  <camunda:value id="approve" name="Согласовать"/><camunda:value id="reject" name="Не согласовать"/>
+def choice_form(field: str, label: str, options: dict[str, str], comment_when: str) -> str:
+    """A required choice (``options``: id → label) and a comment required when ``comment_when`` is chosen."""
+    values = "".join(f'<camunda:value id="{id}" name="{name}"/>' for id, name in options.items())
+    return f"""
+<camunda:formField id="{field}" label="{label}" type="enum">
+  {values}
   <camunda:validation><camunda:constraint name="required"/></camunda:validation>
 </camunda:formField>
 <camunda:formField id="comment" label="Комментарий" type="textarea">
-  <camunda:validation><camunda:constraint name="required_if" config="decision == 'reject'"/></camunda:validation>
+  <camunda:validation><camunda:constraint name="required_if" config="{field} == '{comment_when}'"/></camunda:validation>
 </camunda:formField>"""
+
+
+DECISION_FORM = choice_form("decision", "Решение", {"approve": "Согласовать", "reject": "Не согласовать"}, "reject")
 
 DOCUMENT_FORM = """
 <camunda:formField id="document_url" label="Ссылка на документ" type="url" defaultValue="document_url">
@@ -37,6 +43,13 @@ DOCUMENT_FORM = """
 def props(**values: str) -> str:
     items = "".join(f'<camunda:property name="{k}" value={quoteattr(v)}/>' for k, v in values.items())
     return f"<camunda:properties>{items}</camunda:properties>"
+
+
+def timer_definition(duration: str) -> str:
+    return (
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        f"{duration}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    )
 
 
 @dataclass
@@ -55,14 +68,17 @@ class Process:
     nodes: list[tuple[str, str, str]] = field(default_factory=list)  # (id, xml, kind)
     flows: list[Flow] = field(default_factory=list)
 
-    def start(self, id: str = "start") -> Process:
-        self.nodes.append((id, f'<bpmn:startEvent id="{id}"/>', "event"))
+    def node(self, id: str, xml: str, kind: str) -> Process:
+        """Add an element (``kind``: event, task or gateway, for the layout); every element method ends here."""
+        self.nodes.append((id, xml, kind))
         return self
+
+    def start(self, id: str = "start") -> Process:
+        return self.node(id, f'<bpmn:startEvent id="{id}"/>', "event")
 
     def end(self, id: str = "end", outcome: str | None = None) -> Process:
         ext = f"<bpmn:extensionElements>{props(outcome=outcome)}</bpmn:extensionElements>" if outcome else ""
-        self.nodes.append((id, f'<bpmn:endEvent id="{id}">{ext}</bpmn:endEvent>', "event"))
-        return self
+        return self.node(id, f'<bpmn:endEvent id="{id}">{ext}</bpmn:endEvent>', "event")
 
     def user(self, id: str, title: str, assignee: str, form: str = DOCUMENT_FORM, **properties: str) -> Process:
         ext = f"<camunda:formData>{form}</camunda:formData>" if form else ""
@@ -72,17 +88,13 @@ class Process:
             f"<bpmn:userTask id={quoteattr(id)} name={quoteattr(title)} camunda:assignee={quoteattr(assignee)}>"
             f"<bpmn:extensionElements>{ext}</bpmn:extensionElements></bpmn:userTask>"
         )
-        self.nodes.append((id, xml, "task"))
-        return self
+        return self.node(id, xml, "task")
 
     def service(self, id: str, topic: str) -> Process:
-        xml = f'<bpmn:serviceTask id="{id}" camunda:type="external" camunda:topic="{topic}"/>'
-        self.nodes.append((id, xml, "task"))
-        return self
+        return self.node(id, f'<bpmn:serviceTask id="{id}" camunda:type="external" camunda:topic="{topic}"/>', "task")
 
     def gateway(self, id: str, kind: str = "exclusive") -> Process:
-        self.nodes.append((id, f'<bpmn:{kind}Gateway id="{id}"/>', "gateway"))
-        return self
+        return self.node(id, f'<bpmn:{kind}Gateway id="{id}"/>', "gateway")
 
     def boundary_timer(
         self, id: str, attached_to: str, duration: str, *, interrupting: bool = False, **properties: str
@@ -91,20 +103,13 @@ class Process:
         cancel = "true" if interrupting else "false"
         xml = (
             f'<bpmn:boundaryEvent id="{id}" attachedToRef="{attached_to}" cancelActivity="{cancel}">{ext}'
-            f'<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{duration}'
-            f"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+            f"{timer_definition(duration)}</bpmn:boundaryEvent>"
         )
-        self.nodes.append((id, xml, "event"))
-        return self
+        return self.node(id, xml, "event")
 
     def timer(self, id: str, duration: str) -> Process:
-        xml = (
-            f'<bpmn:intermediateCatchEvent id="{id}"><bpmn:timerEventDefinition>'
-            f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{duration}</bpmn:timeDuration>'
-            f"</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
-        )
-        self.nodes.append((id, xml, "event"))
-        return self
+        xml = f'<bpmn:intermediateCatchEvent id="{id}">{timer_definition(duration)}</bpmn:intermediateCatchEvent>'
+        return self.node(id, xml, "event")
 
     def flow(self, source: str, target: str, condition: str | None = None) -> Process:
         self.flows.append(Flow(source, target, condition, id=f"f{len(self.flows) + 1}"))

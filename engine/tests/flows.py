@@ -1,20 +1,18 @@
-"""Small test processes for the engine's Django layer, deployed the production way."""
+"""Small test processes for the engine's Django layer, deployed the production way, and a harness that
+runs calls at the same instant (the PostgreSQL race tests)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from engine.definitions import deploy
-from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process
+from django.db import connections
 
-SENT_FORM = """
-<camunda:formField id="sent" label="Отправлено" type="enum">
-  <camunda:value id="yes" name="Да"/><camunda:value id="no" name="Нет"/>
-  <camunda:validation><camunda:constraint name="required"/></camunda:validation>
-</camunda:formField>
-<camunda:formField id="comment" label="Комментарий" type="textarea">
-  <camunda:validation><camunda:constraint name="required_if" config="sent == 'no'"/></camunda:validation>
-</camunda:formField>"""
+from engine.definitions import deploy
+from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process, choice_form
+
+SENT_FORM = choice_form("sent", "Отправлено", {"yes": "Да", "no": "Нет"}, "no")
 
 
 def approval_process(key: str = "t_approval", **properties: str) -> Process:
@@ -66,4 +64,27 @@ def deploy_test_processes() -> dict[str, Any]:
     return result
 
 
-__all__ = ["DOCUMENT_FORM", "approval_process", "parallel_process", "reminder_process", "task_step_process"]
+def race(*calls: Callable[[], Any]) -> list[BaseException]:
+    """Run the calls in threads released at the same instant; returns the errors they raised, for the
+    test to judge. Each thread closes its database connections when it is done."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            call()
+        except BaseException as error:  # collected for the assertions
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+__all__ = ["DOCUMENT_FORM", "approval_process", "parallel_process", "race", "reminder_process", "task_step_process"]

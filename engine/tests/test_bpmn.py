@@ -174,22 +174,19 @@ def test_refuses_bad_iso_duration():
     assert errors[0][0] == "remind"
 
 
-def test_refuses_naive_time_date():
-    text = read("intermediate_timer").decode()
-    errors = refused(mutate("2027-06-01T09:00:00+03:00", "2027-06-01T09:00:00", text))
-    assert errors[0][0] == "wait_date"
-
-
-def test_refuses_bad_script():
-    text = read("service_script").decode()
-    errors = refused(mutate("total = amount * 2", "import os", text))
-    assert errors[0][0] == "compute"
-
-
-def test_refuses_bad_service_task():
-    text = read("service_script").decode()
-    errors = refused(mutate(' camunda:type="external"', "", text))
-    assert errors[0][0] == "create_company"
+@pytest.mark.parametrize(
+    ("name", "old", "new", "element"),
+    [
+        pytest.param(
+            "intermediate_timer", "2027-06-01T09:00:00+03:00", "2027-06-01T09:00:00", "wait_date", id="naive_time_date"
+        ),
+        pytest.param("service_script", "total = amount * 2", "import os", "compute", id="bad_script"),
+        pytest.param("service_script", ' camunda:type="external"', "", "create_company", id="bad_service_task"),
+    ],
+)
+def test_refuses_a_bad_element_of_another_file(name, old, new, element):
+    errors = refused(mutate(old, new, read(name).decode()))
+    assert errors[0][0] == element
 
 
 def test_refuses_gateway_flow_without_condition():

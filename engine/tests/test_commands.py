@@ -53,20 +53,19 @@ def test_a_code_payload_in_an_expression_is_refused_at_deploy(db, tmp_path, payl
     assert not ProcessDefinition.objects.filter(key="t_evil").exists()
 
 
-def test_deploy_refusal_from_the_shell_has_no_traceback(tmp_path):
+@pytest.fixture
+def migrated_env(tmp_path, manage_py) -> dict[str, str]:
+    """An environment whose database is a new, migrated SQLite file in ``tmp_path``."""
+    env = {**os.environ, "SOGLASIE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    migrated = manage_py("migrate", "-v0", env=env, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr
+    return env
+
+
+def test_deploy_refusal_from_the_shell_has_no_traceback(tmp_path, migrated_env, manage_py):
     path = tmp_path / "broken.bpmn"
     path.write_text("<bpmn:definitions")
-    env = {**os.environ, "SOGLASIE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "deploy_process", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = manage_py("deploy_process", str(path), env=migrated_env)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and "broken.bpmn" in result.stderr
 
@@ -90,13 +89,11 @@ def test_run_timers_until_fires_what_is_due(processes, demo, settings):
     assert Notification.objects.filter(kind="reminder").count() == 1
 
 
-def test_worker_stops_cleanly_on_sigterm(tmp_path):
-    env = {**os.environ, "SOGLASIE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
+def test_worker_stops_cleanly_on_sigterm(migrated_env):
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--interval", "0.2"],
         cwd=ROOT,
-        env=env,
+        env=migrated_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,16 +3,15 @@ workers at once. (SQLite serialises writers with IMMEDIATE transactions; these n
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from base.errors import Conflict
 from engine import actions, sweeps
 from engine.models import Assignment, History, Instance, Timer
-from engine.tests.flows import deploy_test_processes
+from engine.tests.flows import deploy_test_processes, race
 from notify.models import Notification
 
 pytestmark = [
@@ -23,24 +22,8 @@ pytestmark = [
 
 
 def run_together(*calls):
-    """Run the calls in threads released at the same instant; re-raise the first error."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    """Run the calls at the same instant (``flows.race``); re-raise the first error."""
+    errors = race(*calls)
     if errors:
         raise errors[0]
 

@@ -237,15 +237,19 @@ def test_role_skips_a_holder_whose_login_is_disabled(processes, demo):
 def test_a_crash_after_the_engine_step_leaves_the_old_state(processes, demo, monkeypatch):
     instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
     attach = open_assignment(instance, "attach")
-    instance.refresh_from_db()
-    before = (
-        instance.state,
-        instance.revision,
-        Assignment.objects.count(),
-        History.objects.count(),
-        Notification.objects.count(),
-        OutboxEmail.objects.count(),
-    )
+
+    def snapshot():
+        instance.refresh_from_db()
+        return (
+            instance.state,
+            instance.revision,
+            Assignment.objects.count(),
+            History.objects.count(),
+            Notification.objects.count(),
+            OutboxEmail.objects.count(),
+        )
+
+    before = snapshot()
 
     def crash(self):
         raise RuntimeError("power cut")
@@ -253,17 +257,8 @@ def test_a_crash_after_the_engine_step_leaves_the_old_state(processes, demo, mon
     monkeypatch.setattr(step.Step, "save", crash)
     with pytest.raises(RuntimeError), transaction.atomic():
         actions.complete(attach.pk, by=demo["sales_head"].user, data={"document_url": URL})
-    instance.refresh_from_db()
     attach.refresh_from_db()
-    after = (
-        instance.state,
-        instance.revision,
-        Assignment.objects.count(),
-        History.objects.count(),
-        Notification.objects.count(),
-        OutboxEmail.objects.count(),
-    )
-    assert after == before and attach.is_open
+    assert snapshot() == before and attach.is_open
 
 
 def test_unique_quarter_refuses_a_second_start(demo):

@@ -1,10 +1,13 @@
-"""Shared helpers of the quarterly processes' tests: deploy the real files, walk assignments by key."""
+"""Shared helpers of the quarterly processes' tests: deploy the real files, walk assignments by key,
+and do a step the way the API and the pages do it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from django.test import Client
 
 from engine import actions
 from engine.models import Assignment, AssignmentStatus, Instance
@@ -74,3 +77,43 @@ def assert_no_overlap(shapes: dict[str, tuple[float, float, float, float, bool]]
                 continue  # a boundary event sits on its task's edge by design
             apart = ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
             assert apart, f"{a} overlaps {b}"
+
+
+def russian_labels(path: Path) -> set[str]:
+    """The Russian texts a process file shows: element names, form labels, titles and descriptions."""
+    root = ET.parse(path).getroot()  # noqa: S314  (our own file)
+    texts = {el.get(attr) for el in root.iter() for attr in ("name", "label") if el.get(attr)}
+    texts |= {el.get("value") for el in root.iter() if el.get("name") in ("title", "description") and el.get("value")}
+    return {t for t in texts if any("а" <= c.lower() <= "я" for c in t)}
+
+
+# ------------------------------------------------------------------ through the API and the pages
+
+
+def start_through_api(client: Client, process_key: str, quarter: Any) -> Any:
+    """``POST /api/v1/processes/<key>/start`` for ``quarter``; the response, whatever its status."""
+    return client.post(
+        f"/api/v1/processes/{process_key}/start", {"variables": {"quarter": quarter}}, content_type="application/json"
+    )
+
+
+def complete_through_api(client: Client, process_key: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Find the client's own open ``key`` assignment in the API's list and complete it (must answer 200);
+    returns the assignment as the list showed it."""
+    mine = client.get("/api/v1/assignments", {"assignee": "me", "status": "open", "process": process_key})
+    assignment = next(a for a in mine.json()["items"] if a["key"] == key)
+    response = client.post(
+        f"/api/v1/assignments/{assignment['id']}/complete", {"data": data}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return assignment
+
+
+def submit_through_page(client: Client, instance: Instance, key: str, data: dict[str, Any]) -> Any:
+    """Open the ``key`` assignment's page (it must show its title) and post the form (must redirect)."""
+    assignment = open_assignment(instance, key)
+    page = client.get(f"/assignments/{assignment.pk}/")
+    assert page.status_code == 200 and assignment.title in page.content.decode()
+    response = client.post(f"/assignments/{assignment.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response

@@ -59,6 +59,20 @@ def _reject(comment: str = "Проверьте реквизиты") -> dict[str,
     return {"decision": "reject", "comment": comment}
 
 
+def _at_finance(demo) -> Instance:
+    """A card started and submitted by manager1 and approved by the line manager: the finance director's turn."""
+    instance = _start(demo)
+    _submit(demo, instance)
+    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
+    return instance
+
+
+def _approve_both(demo, instance: Instance) -> None:
+    """The submitted card approved by the line manager, then by the finance director."""
+    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
+    _do(demo, instance, "finance_approval", "findir", APPROVE)
+
+
 def _refresh(instance: Instance) -> Instance:
     return Instance.objects.get(pk=instance.pk)
 
@@ -106,8 +120,7 @@ def test_company_of_the_instance_is_in_the_instance_api(process, api_client):
     demo = process
     instance = _start(demo)
     _submit(demo, instance)
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
-    _do(demo, instance, "finance_approval", "findir", APPROVE)
+    _approve_both(demo, instance)
     company = Company.objects.get(created_by_instance=instance)
     body = api_client("manager1").get(f"/api/v1/instances/{instance.pk}").json()
     assert body["company"] == company.pk and body["outcome"] == "approved"
@@ -183,8 +196,7 @@ def test_manager_rejects_and_the_responsible_revises(process):
     assert comments == ["Укажите бизнес-группу"]
 
     _submit(demo, instance, key="revise_card", business_group="Ромашка-Холдинг")
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
-    _do(demo, instance, "finance_approval", "findir", APPROVE)
+    _approve_both(demo, instance)
     company = Company.objects.get(created_by_instance=instance)
     assert company.business_group == "Ромашка-Холдинг"
     assert _refresh(instance).outcome == "approved"
@@ -201,9 +213,7 @@ def test_revision_of_the_own_card_is_not_a_duplicate_of_itself(process):
 
 def test_finance_rejects_needs_changes_loops_back_to_the_revision(process):
     demo = process
-    instance = _start(demo)
-    _submit(demo, instance)
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
+    instance = _at_finance(demo)
     _do(demo, instance, "finance_approval", "findir", _reject("Банк не тот"))
     reason = _open(instance, "rejection_reason")
     assert reason.assignee.username == "findir"
@@ -213,8 +223,7 @@ def test_finance_rejects_needs_changes_loops_back_to_the_revision(process):
     _do(demo, instance, "rejection_reason", "findir", {"reason": "needs_changes", "comment": "Исправьте банк"})
     _open(instance, "revise_card")
     _submit(demo, instance, key="revise_card", **_other_bank())
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
-    _do(demo, instance, "finance_approval", "findir", APPROVE)
+    _approve_both(demo, instance)
     company = Company.objects.get(created_by_instance=instance)
     assert company.bank_bik == "044525187"
     assert _refresh(instance).outcome == "approved"
@@ -228,9 +237,7 @@ def _other_bank() -> dict[str, str]:
 
 def test_finance_rejects_not_needed_ends_rejected_without_a_company(process):
     demo = process
-    instance = _start(demo)
-    _submit(demo, instance)
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
+    instance = _at_finance(demo)
     _do(demo, instance, "finance_approval", "findir", _reject("Не работаем с ними"))
     _do(demo, instance, "rejection_reason", "findir", {"reason": "not_needed", "comment": "Не наш профиль"})
     instance = _refresh(instance)
@@ -442,8 +449,7 @@ def test_the_create_step_retried_creates_one_company(process):
     demo = process
     instance = _start(demo)
     _submit(demo, instance)
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
-    _do(demo, instance, "finance_approval", "findir", APPROVE)
+    _approve_both(demo, instance)
     instance = _refresh(instance)
     hook = SERVICE_HOOKS["create_company"]
     again = hook(ServiceContext(instance=instance, variables=dict(instance.variables), topic="create_company"))
@@ -472,9 +478,7 @@ def test_a_company_that_appeared_meanwhile_blocks_the_approval(process):
     from crm import services as crm
 
     demo = process
-    instance = _start(demo)
-    _submit(demo, instance)
-    _do(demo, instance, "manager_approval", "sales_head", APPROVE)
+    instance = _at_finance(demo)
     # An administrator entered the same counterparty in the meantime.
     crm.create_company(crm.validate_card(org_card(name="Ромашка (админ)")).cleaned, actor=demo["admin"])
     errors = _refused(demo, instance, APPROVE, username="findir")

@@ -3,43 +3,21 @@ moment, and one card's final approval sent twice at once. Exactly one company ei
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from base.errors import SoglasieError
 from crm.models import Company
 from crm.tests.factories import deploy_counterparty_process, org_card
 from engine import actions
 from engine.models import Assignment, Instance
+from engine.tests.flows import race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def _together(*calls) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:  # collected for the assertions
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def _to_finance(demo, username: str, card: dict) -> Instance:
@@ -57,7 +35,7 @@ def test_one_card_submitted_twice_in_a_race_makes_one_company(demo):
     instances = [actions.start("add_counterparty", by=demo[u].user) for u in starters]
     fills = [Assignment.objects.get(instance=i, status="open") for i in instances]
     card = {**org_card(), "action": "submit"}
-    _together(
+    race(
         *[
             lambda f=f, u=u: actions.complete(f.pk, by=demo[u].user, data=card)
             for f, u in zip(fills, starters, strict=True)
@@ -71,7 +49,7 @@ def test_one_card_submitted_twice_in_a_race_makes_one_company(demo):
             actions.complete(step.pk, by=step.assignee.user, data={"decision": "approve"})
             approving.append(Assignment.objects.get(instance=instance, status="open", key="finance_approval"))
     findir = demo["findir"].user
-    errors = _together(
+    errors = race(
         *[lambda s=s: actions.complete(s.pk, by=findir, data={"decision": "approve"}) for s in approving]
     )
     assert Company.objects.filter(inn=org_card()["inn"], kpp=org_card()["kpp"]).count() == 1
@@ -84,7 +62,7 @@ def test_the_same_final_approval_sent_twice_at_once_makes_one_company(demo):
     instance = _to_finance(demo, "manager1", org_card())
     step = Assignment.objects.get(instance=instance, status="open", key="finance_approval")
     findir = demo["findir"].user
-    errors = _together(*[lambda: actions.complete(step.pk, by=findir, data={"decision": "approve"})] * 2)
+    errors = race(*[lambda: actions.complete(step.pk, by=findir, data={"decision": "approve"})] * 2)
     # The loser is refused (a Conflict; see the report on the engine's stale assignment read on PostgreSQL,
     # which can turn it into the approval check's field error): never a second company.
     assert len(errors) == 1 and isinstance(errors[0], SoglasieError), errors

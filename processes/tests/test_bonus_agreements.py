@@ -13,14 +13,18 @@ from base.errors import Conflict, Forbidden, Invalid
 from engine import actions, sweeps
 from engine.models import History, Instance, Schedule, Timer
 from notify.models import Notification
+from processes import i18n_quarterly
 from processes.tests.quarterly_support import (
     assert_no_overlap,
-    deploy_processes,
+    complete_through_api,
     do,
     open_assignment,
     open_keys,
+    russian_labels,
     shapes,
+    start_through_api,
     state_of,
+    submit_through_page,
 )
 from tasks.models import Task
 from tasks.services import complete_task
@@ -29,12 +33,6 @@ DOCS = "https://docs.example.com/bonus-2026-q4"
 ORDER = "https://docs.example.com/bonus-order-2026-q4"
 SIGNED = ["https://docs.example.com/signed-1", "https://docs.example.com/signed-2"]
 FILE = Path(__file__).resolve().parents[1] / "bonus_agreements.bpmn"
-
-
-@pytest.fixture
-def q(demo):
-    """The demo company (people by login) with the process files deployed."""
-    return deploy_processes(demo)
 
 
 def start(q, who="sales_admin", quarter="2026-Q4"):
@@ -186,21 +184,22 @@ def test_the_signing_task_is_completed_only_by_the_director_once(q):
 
 
 @pytest.fixture
-def no_schedules(q):
-    """Timer tests move the clock by days; keep scheduled starts out of their sweeps."""
+def sending(q, time_machine):
+    """An instance started on 1 October 2026 and walked to «send_to_clients». Timer tests move the clock
+    by days; scheduled starts are kept out of their sweeps."""
     Schedule.objects.update(enabled=False)
-    return q
+    time_machine.move_to("2026-10-01T06:00:00+00:00")
+    instance = start(q)
+    to_sending(instance, q)
+    return instance
 
 
 def notices(kind):
     return sorted(Notification.objects.filter(kind=kind).values_list("recipient__user__username", flat=True))
 
 
-def test_reminder_at_four_days_overdue_at_five_each_once(no_schedules, time_machine, api_client):
-    q = no_schedules
-    time_machine.move_to("2026-10-01T06:00:00+00:00")
-    instance = start(q)
-    to_sending(instance, q)
+def test_reminder_at_four_days_overdue_at_five_each_once(q, sending, time_machine, api_client):
+    instance = sending
     send = open_assignment(instance, "send_to_clients")
     created = send.created_at
     assert send.due_at == created + timedelta(days=5)
@@ -241,11 +240,8 @@ def test_reminder_at_four_days_overdue_at_five_each_once(no_schedules, time_mach
     assert api_client("sales_admin").get("/api/v1/assignments", {"overdue": "true"}).json()["count"] == 0
 
 
-def test_completing_early_cancels_the_reminder_and_the_overdue_notice(no_schedules, time_machine):
-    q = no_schedules
-    time_machine.move_to("2026-10-01T06:00:00+00:00")
-    instance = start(q)
-    to_sending(instance, q)
+def test_completing_early_cancels_the_reminder_and_the_overdue_notice(q, sending, time_machine):
+    instance = sending
     send = open_assignment(instance, "send_to_clients")
     time_machine.move_to(send.created_at + timedelta(days=3))
     do(instance, "send_to_clients", q["sales_admin"], {"sent": "yes"})
@@ -257,11 +253,8 @@ def test_completing_early_cancels_the_reminder_and_the_overdue_notice(no_schedul
     assert not History.objects.filter(instance=instance, event__in=["reminder", "overdue"]).exists()
 
 
-def test_a_new_send_assignment_after_no_gets_its_own_timers(no_schedules, time_machine):
-    q = no_schedules
-    time_machine.move_to("2026-10-01T06:00:00+00:00")
-    instance = start(q)
-    to_sending(instance, q)
+def test_a_new_send_assignment_after_no_gets_its_own_timers(q, sending, time_machine):
+    instance = sending
     first = open_assignment(instance, "send_to_clients")
     sweeps.fire_due(first.created_at + timedelta(days=4))  # reminded once
     time_machine.move_to(first.created_at + timedelta(days=4, hours=2))
@@ -282,32 +275,23 @@ def test_a_new_send_assignment_after_no_gets_its_own_timers(no_schedules, time_m
 
 @pytest.mark.parametrize(("who", "status"), [("sales_admin", 201), ("findir", 201), ("admin", 201)])
 def test_the_roles_of_section_3_and_administrators_start_it(q, api_client, who, status):
-    response = api_client(who).post(
-        "/api/v1/processes/bonus_agreements/start",
-        {"variables": {"quarter": "2026-Q3"}},
-        content_type="application/json",
-    )
+    response = start_through_api(api_client(who), "bonus_agreements", "2026-Q3")
     assert response.status_code == status, response.content
     assert response.json()["title"] == "Бонусные соглашения за 2026-Q3"
 
 
 @pytest.mark.parametrize("who", ["director", "sales_head", "manager1", "accountant", "outsider"])
 def test_anyone_else_gets_403(q, api_client, outsider, who):
-    response = api_client(who).post(
-        "/api/v1/processes/bonus_agreements/start",
-        {"variables": {"quarter": "2026-Q3"}},
-        content_type="application/json",
-    )
+    response = start_through_api(api_client(who), "bonus_agreements", "2026-Q3")
     assert response.status_code == 403
     assert not Instance.objects.filter(process_key="bonus_agreements").exists()
 
 
 def test_second_start_of_a_quarter_is_409_and_a_bad_quarter_400(q, api_client):
     client = api_client("findir")
-    url = "/api/v1/processes/bonus_agreements/start"
-    assert client.post(url, {"variables": {"quarter": "2026-Q4"}}, content_type="application/json").status_code == 201
-    assert client.post(url, {"variables": {"quarter": "2026-Q4"}}, content_type="application/json").status_code == 409
-    bad = client.post(url, {"variables": {"quarter": "2026-Q0"}}, content_type="application/json")
+    assert start_through_api(client, "bonus_agreements", "2026-Q4").status_code == 201
+    assert start_through_api(client, "bonus_agreements", "2026-Q4").status_code == 409
+    bad = start_through_api(client, "bonus_agreements", "2026-Q0")
     assert bad.status_code == 400 and list(bad.json()["errors"]) == ["quarter"]
     assert Instance.objects.filter(process_key="bonus_agreements").count() == 1
 
@@ -316,20 +300,9 @@ def test_the_whole_process_through_the_api(q, api_client):
     clients = {who: api_client(who) for who in ("sales_admin", "findir", "director", "accountant")}
 
     def complete(who, key, data):
-        mine = clients[who].get(
-            "/api/v1/assignments", {"assignee": "me", "status": "open", "process": "bonus_agreements"}
-        )
-        assignment = next(a for a in mine.json()["items"] if a["key"] == key)
-        response = clients[who].post(
-            f"/api/v1/assignments/{assignment['id']}/complete", {"data": data}, content_type="application/json"
-        )
-        assert response.status_code == 200, response.content
+        complete_through_api(clients[who], "bonus_agreements", key, data)
 
-    started = clients["findir"].post(
-        "/api/v1/processes/bonus_agreements/start",
-        {"variables": {"quarter": "2026-Q4"}},
-        content_type="application/json",
-    )
+    started = start_through_api(clients["findir"], "bonus_agreements", "2026-Q4")
     assert started.status_code == 201
     instance_id = started.json()["id"]
     complete("sales_admin", "prepare_documents", {"document_url": DOCS})
@@ -358,15 +331,7 @@ def test_the_file_lays_out_its_diagram_without_overlapping_shapes():
 
 
 def test_every_label_of_the_file_is_in_the_catalog_list():
-    from xml.etree import ElementTree as ET
-
-    from processes import i18n_quarterly
-
-    root = ET.parse(FILE).getroot()  # noqa: S314  (our own file)
-    texts = {el.get(attr) for el in root.iter() for attr in ("name", "label") if el.get(attr)}
-    texts |= {el.get("value") for el in root.iter() if el.get("name") in ("title", "description") and el.get("value")}
-    russian = {t for t in texts if any("а" <= c.lower() <= "я" for c in t)}
-    assert russian - set(i18n_quarterly.STRINGS) == set()
+    assert russian_labels(FILE) - set(i18n_quarterly.STRINGS) == set()
 
 
 # ------------------------------------------------------------------ the pages
@@ -376,11 +341,7 @@ def test_the_whole_process_through_the_pages(q, login):
     people = {who: login(who) for who in ("sales_admin", "findir", "director", "accountant")}
 
     def submit(who, key, data):
-        assignment = open_assignment(instance, key)
-        page = people[who].get(f"/assignments/{assignment.pk}/")
-        assert page.status_code == 200 and assignment.title in page.content.decode()
-        response = people[who].post(f"/assignments/{assignment.pk}/", data)
-        assert response.status_code == 302, response.content.decode()[:2000]
+        submit_through_page(people[who], instance, key, data)
 
     started = people["findir"].post("/processes/bonus_agreements/start/", {"quarter": "2026-Q4"})
     instance = Instance.objects.get(process_key="bonus_agreements")

@@ -4,14 +4,14 @@ the people do, an administrator's change, and the quarter of a manual start."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from engine import actions, sweeps
 from engine.models import Instance, Schedule, ScheduledStart
+from engine.tests.flows import race
 from processes.apps import deploy_files
 from processes.tests.quarterly_support import deploy_processes
 
@@ -199,24 +199,12 @@ def test_two_workers_sweeping_at_once_start_one_instance_per_period(demo):
     deploy_files()  # a transactional test starts from a flushed database
     Schedule.objects.update(active_since=SINCE)
     results: list[sweeps.Fired] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
 
     def sweep() -> None:
-        try:
-            barrier.wait()
-            for moment, _quarter in TRADE_CONDITIONS[:4]:
-                results.append(sweeps.fire_due(at(moment)))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for moment, _quarter in TRADE_CONDITIONS[:4]:
+            results.append(sweeps.fire_due(at(moment)))
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = race(sweep, sweep)
     assert not errors, errors
     assert sum(r.started for r in results) == 8  # 4 trade conditions + 4 bonus starts, each once
     assert instances("trade_conditions") == TRADE_CONDITIONS[:4]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -15,25 +14,23 @@ from engine.definitions import model_for
 from engine.models import AssignmentStatus, Instance
 from notify.models import Notification
 from org import directory
+from processes import i18n_quarterly
 from processes.tests.quarterly_support import (
     assert_no_overlap,
-    deploy_processes,
+    complete_through_api,
     do,
     open_assignment,
     open_keys,
+    russian_labels,
     shapes,
+    start_through_api,
     state_of,
+    submit_through_page,
 )
 
 BASE = "https://docs.example.com/base-discounts-2027-q1"
 REGISTRY = "https://docs.example.com/conditions-2027-q1"
 FILE = Path(__file__).resolve().parents[1] / "trade_conditions.bpmn"
-
-
-@pytest.fixture
-def q(demo):
-    """The demo company (people by login) with the process files deployed."""
-    return deploy_processes(demo)
 
 
 def start(q, who="sales_admin", quarter="2027-Q1"):
@@ -107,13 +104,9 @@ def test_happy_path_notifies_the_chosen_people_at_start_and_finish(q, time_machi
         assert BASE in notice.text and REGISTRY in notice.text and "2027-Q1" in notice.text
     completed = [key for event, key in instance.history.values_list("event", "key") if event == "completed"]
     assert completed == [
-        "select_start_recipients",
-        "attach_base_discounts",
-        "approve_base_discounts",
-        "attach_conditions_registry",
-        "approve_conditions_registry",
-        "select_finish_recipients",
-    ]
+        "select_start_recipients", "attach_base_discounts", "approve_base_discounts",
+        "attach_conditions_registry", "approve_conditions_registry", "select_finish_recipients",
+    ]  # fmt: skip
     services_run = list(instance.history.filter(event="service").values_list("key", flat=True))
     assert services_run == ["quarterly.notify_start_recipients", "quarterly.notify_finish_recipients"]
     assert not instance.assignments.filter(status=AssignmentStatus.OPEN).exists()
@@ -232,11 +225,7 @@ def test_a_document_link_must_be_http_or_https(q, url):
 
 @pytest.mark.parametrize(("who", "status"), [("sales_admin", 201), ("director", 201), ("admin", 201)])
 def test_the_roles_of_section_1_and_administrators_start_it(q, api_client, who, status):
-    response = api_client(who).post(
-        "/api/v1/processes/trade_conditions/start",
-        {"variables": {"quarter": "2027-Q2"}},
-        content_type="application/json",
-    )
+    response = start_through_api(api_client(who), "trade_conditions", "2027-Q2")
     assert response.status_code == status, response.content
     body = response.json()
     assert body["title"] == "Торговые условия на 2027-Q2" and body["started_by"] == who
@@ -245,30 +234,23 @@ def test_the_roles_of_section_1_and_administrators_start_it(q, api_client, who, 
 
 @pytest.mark.parametrize("who", ["manager1", "sales_head", "findir", "accountant", "outsider"])
 def test_anyone_else_gets_403(q, api_client, outsider, who):
-    response = api_client(who).post(
-        "/api/v1/processes/trade_conditions/start",
-        {"variables": {"quarter": "2027-Q2"}},
-        content_type="application/json",
-    )
+    response = start_through_api(api_client(who), "trade_conditions", "2027-Q2")
     assert response.status_code == 403
     assert not Instance.objects.filter(process_key="trade_conditions").exists()
 
 
 def test_one_instance_per_quarter_a_second_manual_start_is_409(q, api_client):
     client = api_client("director")
-    url = "/api/v1/processes/trade_conditions/start"
-    assert client.post(url, {"variables": {"quarter": "2027-Q1"}}, content_type="application/json").status_code == 201
-    again = api_client("sales_admin").post(url, {"variables": {"quarter": "2027-Q1"}}, content_type="application/json")
+    assert start_through_api(client, "trade_conditions", "2027-Q1").status_code == 201
+    again = start_through_api(api_client("sales_admin"), "trade_conditions", "2027-Q1")
     assert again.status_code == 409 and "2027-Q1" in again.json()["detail"]
-    other = client.post(url, {"variables": {"quarter": "2027-Q2"}}, content_type="application/json")
+    other = start_through_api(client, "trade_conditions", "2027-Q2")
     assert other.status_code == 201
 
 
 @pytest.mark.parametrize("quarter", ["2027-Q5", "2027Q1", "2027-q1", "27-Q1", "Q1-2027", 2027])
 def test_a_malformed_quarter_is_400_naming_it(q, api_client, quarter):
-    response = api_client("director").post(
-        "/api/v1/processes/trade_conditions/start", {"variables": {"quarter": quarter}}, content_type="application/json"
-    )
+    response = start_through_api(api_client("director"), "trade_conditions", quarter)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["quarter"]
 
@@ -277,21 +259,9 @@ def test_the_whole_process_through_the_api(q, api_client):
     clients = {who: api_client(who) for who in ("sales_admin", "sales_head", "director", "manager1")}
 
     def complete(who, key, data):
-        mine = clients[who].get(
-            "/api/v1/assignments", {"assignee": "me", "status": "open", "process": "trade_conditions"}
-        )
-        assignment = next(a for a in mine.json()["items"] if a["key"] == key)
-        response = clients[who].post(
-            f"/api/v1/assignments/{assignment['id']}/complete", {"data": data}, content_type="application/json"
-        )
-        assert response.status_code == 200, response.content
-        return assignment
+        return complete_through_api(clients[who], "trade_conditions", key, data)
 
-    started = clients["sales_admin"].post(
-        "/api/v1/processes/trade_conditions/start",
-        {"variables": {"quarter": "2027-Q1"}},
-        content_type="application/json",
-    )
+    started = start_through_api(clients["sales_admin"], "trade_conditions", "2027-Q1")
     instance_id = started.json()["id"]
     bad = clients["sales_admin"].post(
         f"/api/v1/assignments/{started.json()['assignments'][0]['id']}/complete",
@@ -327,12 +297,7 @@ def test_the_file_lays_out_its_diagram_without_overlapping_shapes():
 
 
 def test_every_label_of_the_file_is_in_the_catalog_list():
-    from processes import i18n_quarterly
-
-    root = ET.parse(FILE).getroot()  # noqa: S314  (our own file)
-    texts = {el.get(attr) for el in root.iter() for attr in ("name", "label") if el.get(attr)}
-    russian = {t for t in texts if any("а" <= c.lower() <= "я" for c in t)}
-    assert russian - set(i18n_quarterly.STRINGS) == set()
+    assert russian_labels(FILE) - set(i18n_quarterly.STRINGS) == set()
 
 
 # ------------------------------------------------------------------ the pages
@@ -342,12 +307,7 @@ def test_the_whole_process_through_the_pages(q, login):
     people = {who: login(who) for who in ("sales_admin", "sales_head", "director")}
 
     def submit(who, key, data):
-        assignment = open_assignment(instance, key)
-        page = people[who].get(f"/assignments/{assignment.pk}/")
-        assert page.status_code == 200 and assignment.title in page.content.decode()
-        response = people[who].post(f"/assignments/{assignment.pk}/", data)
-        assert response.status_code == 302, response.content.decode()[:2000]
-        return response
+        return submit_through_page(people[who], instance, key, data)
 
     started = people["sales_admin"].post("/processes/trade_conditions/start/", {"quarter": "2027-Q1"})
     instance = Instance.objects.get(process_key="trade_conditions")

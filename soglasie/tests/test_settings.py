@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,18 +71,10 @@ def test_secret_key_generated_once(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "value"), [("DATABASE_URL", "postgres://h:notaport/db"), ("PORT", "eighty")])
-def test_manage_py_says_one_sentence_without_traceback(tmp_path, name, value):
+def test_manage_py_says_one_sentence_without_traceback(tmp_path, manage_py, name, value):
     environment = {**os.environ, name: value, "SOGLASIE_VAR_DIR": str(tmp_path)}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = manage_py("check", env=environment)
     assert result.returncode != 0
     assert name in result.stderr
     assert "Traceback" not in result.stderr

@@ -31,18 +31,6 @@ def post(client: Client, url: str, body: dict | None = None):
     return client.post(url, body or {}, content_type="application/json")
 
 
-@pytest.fixture
-def task(demo) -> Task:
-    """manager1 asks manager2 to call a client."""
-    return create_task(
-        title="Позвонить клиенту «Ромашка»",
-        description="Уточнить объём заказа",
-        responsible=demo["manager2"],
-        created_by=demo["manager1"],
-        deadline=clock.now() + timedelta(days=2),
-    )
-
-
 def test_create_a_task_for_a_colleague(demo, api_client):
     deadline = (clock.now() + timedelta(days=3)).replace(microsecond=0)
     response = post(

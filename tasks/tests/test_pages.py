@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from base import clock
 from tasks.models import Task, TaskComment
 from tasks.services import create_task
-
-
-@pytest.fixture
-def task(demo) -> Task:
-    return create_task(
-        title="Позвонить клиенту «Ромашка»",
-        description="Уточнить объём заказа",
-        responsible=demo["manager2"],
-        created_by=demo["manager1"],
-        deadline=clock.now() + timedelta(days=2),
-    )
 
 
 def test_my_tasks_lists_open_ones_first_and_marks_the_overdue(demo, login, task, time_machine):
