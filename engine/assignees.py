@@ -105,6 +105,12 @@ def employees(where: str, params: list[Any], order: str = "") -> list[Employee]:
     return result
 
 
+def employee_by_pk(pk: int) -> Employee | None:
+    """One employee with their login, in one plain statement (a step's notices ask for the starter)."""
+    found = employees(f"e.{qn('id')} = %s", [pk])
+    return found[0] if found else None
+
+
 def least_busy_holder(code: str) -> Employee | None:
     """Of ``directory.role_holders(code)`` (active people, active logins, holding the role), the one
     with the fewest open assignments, ties to the lowest pk."""

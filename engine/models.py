@@ -14,7 +14,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Left
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from base import clock
@@ -124,7 +123,8 @@ class Instance(models.Model):
         return self.title or f"{self.process_key} #{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("instance", args=[self.pk])
+        # The page of ``work.urls`` "instance"; written out, not reversed: every step links one.
+        return f"/instances/{self.pk}/"
 
     @property
     def running(self) -> bool:
@@ -251,7 +251,8 @@ class Assignment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("assignment", args=[self.pk])
+        # The page of ``work.urls`` "assignment"; written out, not reversed: every step links one.
+        return f"/assignments/{self.pk}/"
 
     def derive_fields(self) -> None:
         """Fill the columns copied from others; ``save()`` calls it, and so must any other writer."""

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engine import assignees
 from engine.hooks import Event, EventKind
 from engine.models import Outcome
 from notify.models import Kind, Notification, OutboxEmail
@@ -82,7 +83,7 @@ def _finished(event: Event) -> list[Pair]:
     instance = event.instance
     if not instance.started_by_id:
         return []
-    starter = Employee.objects.select_related("user").filter(pk=instance.started_by_id).first()
+    starter = assignees.employee_by_pk(instance.started_by_id)
     if starter is None:
         return []
     outcome = event.data.get("outcome")
