@@ -107,7 +107,9 @@ class Generator:
         self.instances = instances
         self.target = assignments
         self.employees = employees
-        self.now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        from base import clock
+
+        self.now = clock.now().replace(tzinfo=None, microsecond=0)
 
     def paths(self) -> list[tuple[str, list[Any], str]]:
         """Per instance: process key, its steps (key, or a tuple of parallel keys), outcome."""
@@ -386,8 +388,10 @@ def run(args: argparse.Namespace, database_url: str) -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from analytics import figures
+    from base import clock
     from engine.models import Assignment, History, Instance, ProcessDefinition, ProcessVersion
     from org.models import Employee
 
@@ -423,7 +427,7 @@ def run(args: argparse.Namespace, database_url: str) -> None:
     del instances, assignments, history
 
     first_day = Instance.objects.order_by("started_at").values_list("started_at", flat=True).first().date()
-    today = date.today()
+    today = timezone.localdate(clock.now())
     default_from, default_to = figures.default_period()
 
     def measure(period_from: date, period_to: date) -> tuple[float, list[float], int, dict[str, Any]]:
