@@ -260,13 +260,14 @@ def responsible_defaults(responsible: Employee) -> dict[str, Any]:
 
 
 def fill_defaults(cleaned: dict[str, Any], *, starter: str | None) -> dict[str, Any]:
-    """Empty responsible / department / manager of a checked card take their defaults."""
+    """Empty responsible / department / manager of a checked card take their defaults; the manager,
+    who approves the card first, is never by default the one who adds it (four eyes)."""
     if not cleaned.get("responsible") and starter:
         cleaned["responsible"] = starter
     person = _employee(cleaned.get("responsible"))
     if person is not None:
         for key, value in responsible_defaults(person).items():
-            if not cleaned.get(key):
+            if not cleaned.get(key) and not (key == "responsible_manager" and value == starter):
                 cleaned[key] = value
     return cleaned
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from base import clock
 from base.errors import Conflict, Forbidden, Invalid, NotFound
-from engine import access, expressions, forms, hooks, rows
+from engine import access, assignees, expressions, forms, hooks, rows
 from engine.bpmn import ProcessModel, Runner
 from engine.definitions import model_for
 from engine.models import (
@@ -156,6 +156,9 @@ def complete(assignment_id: int, *, by: Any, data: dict[str, Any], confirm_warni
         _require_open(assignment)
         model = model_of(instance)
         task = model.user_tasks[assignment.key]
+        eyes = assignees.four_eyes(task, instance, model)
+        if eyes is not None and eyes.excludes(actor):
+            raise Forbidden(eyes.refusal(actor))
         cleaned, errors, warnings = _validate_form(task, data, instance, actor)
         if warnings and not confirm_warnings and not errors:
             raise Invalid({}, warnings)
@@ -262,6 +265,10 @@ def delegate(assignment_id: int, *, by: Any, to: str, comment: str = "") -> Assi
             raise Invalid({"to": [_("Сотрудник не найден или неактивен")]})
         if target.pk == assignment.assignee_id:
             raise Invalid({"to": [_("Задание уже назначено этому сотруднику")]})
+        model = model_of(instance)
+        eyes = assignees.four_eyes(model.user_tasks[assignment.key], instance, model)
+        if eyes is not None and eyes.excludes(target):
+            raise Invalid({"to": [eyes.refusal(target)]})
         move(assignment, instance, target, actor, HistoryEvent.DELEGATED, comment=comment)
     return assignment
 
@@ -271,8 +278,8 @@ def reassign_open_work(employee: Employee, *, by: Employee | None = None) -> int
 
     Called inside the deactivation transaction; returns how many assignments moved.
     """
-    target = directory.successor(employee)
-    if target is None:
+    successor = directory.successor(employee)
+    if successor is None:
         return 0
     moved = 0
     comment = _("Сотрудник %(name)s деактивирован") % {"name": employee.full_name}
@@ -280,9 +287,15 @@ def reassign_open_work(employee: Employee, *, by: Employee | None = None) -> int
         "pk", flat=True
     ):
         assignment, instance = lock_assignment(assignment_id)
-        if assignment.is_open:
-            move(assignment, instance, target, by, HistoryEvent.REASSIGNED, comment=comment)
-            moved += 1
+        if not assignment.is_open:
+            continue
+        target = successor
+        model = model_of(instance)
+        eyes = assignees.four_eyes(model.user_tasks[assignment.key], instance, model)
+        if eyes is not None and eyes.excludes(target):  # an approval never goes to whose work it checks
+            target = assignees.approver_above(target, eyes) or target
+        move(assignment, instance, target, by, HistoryEvent.REASSIGNED, comment=comment)
+        moved += 1
     return moved
 
 

@@ -5,10 +5,17 @@ A user task's ``camunda:assignee`` is an expression over the process variables a
 of :data:`engine.bpmn.ASSIGNEE_FUNCTIONS` (``role``, ``manager_of``, ``employee``, ``performer``),
 evaluated by the safe evaluator; it names a username. A rule that finds nobody active refuses the
 step with a sentence naming it, so no assignment is ever left without a living owner.
+
+**Four eyes.** On an approval step (``approval="true"``) nobody approves their own work: not the
+instance's starter, not whoever did one of its steps that is not an approval (:func:`four_eyes`).
+The rule's functions pass over such people, so the file's own fallbacks (``employee(x) or
+role('sales_head')``) choose the next in line; if the rule still finds nobody, the line manager of
+the person passed over takes the step. Whoever was passed over is named in the history.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,12 +28,63 @@ from engine.rows import qn
 from org import directory
 from org.models import Employee, Role
 
+#: Why someone may not take an approval step.
+STARTER = "starter"
+AUTHOR = "author"
 
-def resolve(task: Any, instance: Instance, variables: dict[str, Any]) -> Employee:
+
+@dataclass(frozen=True)
+class FourEyes:
+    """Whose work an approval step approves, by employee id: they may not take it."""
+
+    reasons: dict[int, str]
+
+    def excludes(self, employee: Employee | None) -> bool:
+        return employee is not None and employee.pk in self.reasons
+
+    def refusal(self, employee: Employee) -> str:
+        """Why ``employee`` may not approve, in a sentence."""
+        if self.reasons.get(employee.pk) == STARTER:
+            return _("%(name)s запустил(а) этот процесс: согласовать его должен кто-то другой.") % {
+                "name": employee.full_name
+            }
+        return _("%(name)s выполнял(а) шаг этого процесса: согласовать свою работу нельзя.") % {
+            "name": employee.full_name
+        }
+
+
+def four_eyes(task: Any, instance: Instance, model: Any) -> FourEyes | None:
+    """Who may not take ``task`` of ``instance``: the performers of the steps it approves (its
+    ``approves``, or else every step that is not an approval) and, unless the file allows it, the
+    starter. None when the step is no approval or the file allows self-approval. One query."""
+    if not task.approval or task.self_approval == "allowed":
+        return None
+    reasons: dict[int, str] = {}
+    done = Assignment.objects.filter(instance_id=instance.pk, status=AssignmentStatus.DONE)
+    for key, performer in done.values_list("key", "completed_by_id"):
+        step = model.user_tasks.get(key)
+        approved = key in task.approves if task.approves else step is not None and not step.approval
+        if performer is not None and approved:
+            reasons[performer] = AUTHOR
+    if task.self_approval == "forbidden" and instance.started_by_id is not None:
+        reasons[instance.started_by_id] = STARTER
+    return FourEyes(reasons)
+
+
+@dataclass
+class Pick:
+    """Whom a rule picked, and whom four eyes made it pass over on the way."""
+
+    employee: Employee
+    skipped: list[Employee] = field(default_factory=list)
+
+
+def resolve(task: Any, instance: Instance, variables: dict[str, Any], eyes: FourEyes | None = None) -> Pick:
     """The employee a user task's rule picks now; refuses with the step's key when it finds nobody."""
     resolved: dict[str, Employee] = {}
+    skipped: list[Employee] = []
     try:
-        username = expressions.evaluate(task.assignee, variables, functions(instance, resolved))
+        username = expressions.evaluate(task.assignee, variables, functions(instance, resolved, eyes, skipped))
     except expressions.ExpressionError as error:
         raise SoglasieError(
             _("Не удалось определить исполнителя шага «%(key)s»: %(error)s") % {"key": task.key, "error": error}
@@ -34,25 +92,63 @@ def resolve(task: Any, instance: Instance, variables: dict[str, Any]) -> Employe
     employee = resolved.get(str(username)) if username else None
     if employee is None and username:
         employee = directory.employee_by_username(str(username))
+        if eyes is not None and eyes.excludes(employee):
+            skipped.append(employee)
+            employee = None
+    if employee is None and skipped:
+        employee = next((above for person in skipped if (above := approver_above(person, eyes)) is not None), None)
+        if employee is None:
+            raise SoglasieError(
+                _("Некому согласовать шаг «%(key)s»: %(reason)s")
+                % {"key": task.key, "reason": eyes.refusal(skipped[0]) if eyes else ""}
+            )
     if employee is None:
         raise SoglasieError(_("Не удалось определить исполнителя шага «%(key)s»") % {"key": task.key})
-    return employee
+    return Pick(employee, skipped)
 
 
-def functions(instance: Instance, resolved: dict[str, Employee] | None = None) -> dict[str, Any]:
+def approver_above(person: Employee, eyes: FourEyes | None) -> Employee | None:
+    """The nearest active line manager above ``person`` who may take the approval."""
+    seen: set[int] = set()
+    candidate = directory.line_manager(person)
+    while candidate is not None and candidate.pk not in seen:
+        if eyes is None or not eyes.excludes(candidate):
+            return candidate
+        seen.add(candidate.pk)
+        candidate = directory.line_manager(candidate)
+    return None
+
+
+def functions(
+    instance: Instance,
+    resolved: dict[str, Employee] | None = None,
+    eyes: FourEyes | None = None,
+    skipped: list[Employee] | None = None,
+) -> dict[str, Any]:
     """The assignee functions of the BPMN dialect. They return usernames (expressions see only plain
-    values); the Employees they found are left in ``resolved`` so the caller need not look them up."""
+    values); the Employees they found are left in ``resolved`` so the caller need not look them up.
+    With ``eyes``, a person whose work the step approves is passed over (and left in ``skipped``)."""
     resolved = {} if resolved is None else resolved
+    skipped = [] if skipped is None else skipped
 
     def found(employee: Employee | None) -> str | None:
         if employee is None:
+            return None
+        if eyes is not None and eyes.excludes(employee):
+            if employee not in skipped:
+                skipped.append(employee)
             return None
         resolved[employee.username] = employee
         return employee.username
 
     def role(code: str) -> str | None:
-        """The holder of a role with the fewest open assignments (ties: the longest-serving record)."""
-        return found(least_busy_holder(str(code)))
+        """The holder of a role with the fewest open assignments (ties: the longest-serving record),
+        passing over those four eyes exclude."""
+        holder = least_busy_holder(str(code))
+        if eyes is not None and eyes.excludes(holder):
+            found(holder)
+            holder = least_busy_holder(str(code), exclude=set(eyes.reasons))
+        return found(holder)
 
     def _active_or_manager(username: Any) -> str | None:
         person = directory.employee_by_username(str(username), active_only=False) if username else None
@@ -111,16 +207,17 @@ def employee_by_pk(pk: int) -> Employee | None:
     return found[0] if found else None
 
 
-def least_busy_holder(code: str) -> Employee | None:
+def least_busy_holder(code: str, exclude: set[int] | None = None) -> Employee | None:
     """Of ``directory.role_holders(code)`` (active people, active logins, holding the role), the one
-    with the fewest open assignments, ties to the lowest pk."""
+    with the fewest open assignments, ties to the lowest pk; none of ``exclude`` (employee ids)."""
     through = Employee.roles.through
+    outside = f" AND e.{qn('id')} NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
     found = employees(
         f"e.{qn('is_active')} = %s AND u.{qn('is_active')} = %s AND e.{qn('id')} IN ("
         f"SELECT er.{qn(through._meta.get_field('employee').column)} FROM {rows.table(through)} er "
         f"INNER JOIN {rows.table(Role)} r ON r.{qn('id')} = er.{qn(through._meta.get_field('role').column)} "
-        f"WHERE r.{qn('code')} = %s)",
-        [True, True, code, AssignmentStatus.OPEN.value],
+        f"WHERE r.{qn('code')} = %s){outside}",
+        [True, True, code, *sorted(exclude or ()), AssignmentStatus.OPEN.value],
         order=(
             f" ORDER BY (SELECT COUNT(*) FROM {rows.table(Assignment)} a "
             f"WHERE a.{qn('assignee_id')} = e.{qn('id')} AND a.{qn('status')} = %s), e.{qn('id')} LIMIT 1"

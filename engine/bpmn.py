@@ -61,6 +61,7 @@ from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fie
 __all__ = [
     "ASSIGNEE_FUNCTIONS",
     "OUTCOMES",
+    "SELF_APPROVAL",
     "DeployError",
     "Duration",
     "ProcessModel",
@@ -182,6 +183,19 @@ class UserTaskModel:
     validator: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
     description: str | None = None
+    #: An approval step (``approval="true"``): four eyes apply, see :data:`SELF_APPROVAL`.
+    approval: bool = False
+    #: The steps whose work it approves (``approves="fill_card,revise_card"``): their performers may
+    #: not take it; empty means every step of the process that is not an approval.
+    approves: tuple[str, ...] = ()
+    #: Who of those whose work it approves may still approve it: ``forbidden`` (nobody: not the
+    #: starter, not whoever did a step of the instance that is not an approval), ``starter`` (the
+    #: starter may, the others not) or ``allowed`` (no four eyes).
+    self_approval: str = "forbidden"
+
+
+#: The values of a user task's ``self_approval`` property.
+SELF_APPROVAL = ("forbidden", "starter", "allowed")
 
 
 @dataclass
@@ -525,6 +539,20 @@ def _validate_user_task(
     validator = props.get("validator") or None
     if validator and not _HOOK.match(validator):
         chk.add(eid, _("validator: недопустимое имя «%(v)s»") % {"v": validator})
+    approval = props.get("approval", "false")
+    if approval not in ("true", "false"):
+        chk.add(eid, _("approval: допустимо true или false"))
+    self_approval = props.get("self_approval", "forbidden")
+    if self_approval not in SELF_APPROVAL:
+        chk.add(eid, _("self_approval: допустимо %(values)s") % {"values": ", ".join(SELF_APPROVAL)})
+    elif "self_approval" in props and approval != "true":
+        chk.add(eid, _("self_approval имеет смысл только у шага согласования (approval=true)"))
+    approves = tuple(key.strip() for key in props.get("approves", "").split(",") if key.strip())
+    if approves and approval != "true":
+        chk.add(eid, _("approves имеет смысл только у шага согласования (approval=true)"))
+    for key in approves:
+        if key not in user_task_ids:
+            chk.add(eid, _("approves: нет пользовательской задачи «%(key)s»") % {"key": key})
     form = _parse_form(el, eid, chk)
     if kind == "task" and form.fields:
         chk.add(eid, _("У шага kind=task (задача в разделе «Задачи») не бывает формы"))
@@ -532,6 +560,7 @@ def _validate_user_task(
     model["user_tasks"][eid] = UserTaskModel(
         key=eid, title=title, assignee=(assignee or "").strip(), due=due, due_calendar=due_calendar,
         kind=kind, form=form, validator=validator, properties=props, description=props.get("description"),
+        approval=approval == "true", self_approval=self_approval, approves=approves,
     )
 
 

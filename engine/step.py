@@ -96,7 +96,8 @@ class Step:
 
     def _open(self, ready_task: Any, variables: dict[str, Any]) -> None:
         task = self.model.user_tasks[ready_task.key]
-        assignee = assignees.resolve(task, self.instance, variables)
+        pick = assignees.resolve(task, self.instance, variables, assignees.four_eyes(task, self.instance, self.model))
+        assignee = pick.employee
         title = _render_title(task.title, variables) or task.key
         due_at = None
         if task.due:
@@ -133,14 +134,10 @@ class Step:
         )
         assignment.derive_fields()
         rows.insert([assignment])
-        history(
-            self.instance,
-            HistoryEvent.ASSIGNED,
-            assignment=assignment,
-            key=task.key,
-            at=self.now,
-            data={"assignee": assignee.username},
-        )
+        data: dict[str, Any] = {"assignee": assignee.username}
+        if pick.skipped:  # four eyes: whoever the rule passed over, and why
+            data["skipped"] = [{"username": person.username, "name": person.full_name} for person in pick.skipped]
+        history(self.instance, HistoryEvent.ASSIGNED, assignment=assignment, key=task.key, at=self.now, data=data)
         hooks.emit(hooks.Event(hooks.EventKind.ASSIGNED, self.instance, assignment))
 
     def _sync_timers(self) -> None:

@@ -56,11 +56,20 @@ def validate_card_form(
     if data.get("action") == ACTION_STOP:
         return {}, {}, {}
     instance_id = context.instance.pk if context.instance is not None else None
+    starter = (context.variables or {}).get("starter")
     check = crm.check_card(data, instance=instance_id)
     cleaned = dict(check.cleaned)
+    errors = dict(check.errors)
     if check.ok:
-        cleaned = crm.fill_defaults(cleaned, starter=(context.variables or {}).get("starter"))
-    return cleaned, check.errors, check.warnings
+        cleaned = crm.fill_defaults(cleaned, starter=starter)
+    manager = cleaned.get("responsible_manager") or data.get("responsible_manager")
+    if manager and manager in {starter, cleaned.get("responsible") or data.get("responsible")}:
+        # Four eyes (processes.md §2): the manager approves the card first, so it is never the one
+        # who adds it or answers for it.
+        errors["responsible_manager"] = [
+            _("Руководитель согласует карточку первым: это не может быть тот, кто её добавляет или отвечает за неё")
+        ]
+    return cleaned, errors, check.warnings
 
 
 @form_validator("crm.approval")

@@ -84,6 +84,9 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
                 {"label": _(labels.get(k, k)), "items": [{"text": "; ".join(v), "url": None}]}
                 for k, v in (data.get("errors") or {}).items()
             ]
+        elif entry.event == HistoryEvent.ASSIGNED and data.get("skipped"):
+            names = ", ".join(person.get("name") or person.get("username", "") for person in data["skipped"])
+            details = [{"label": _("Не согласует свою работу"), "items": [{"text": names, "url": None}]}]
         timeline.append({"entry": entry, "details": details})
     context = {
         "instance": item,

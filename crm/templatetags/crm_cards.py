@@ -102,10 +102,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _employee_options(selected: str) -> list[dict[str, Any]]:
+def _employee_options(selected: str, exclude: str | None = None) -> list[dict[str, Any]]:
     people = [
         {"id": e.username, "label": f"{e.full_name} — {e.position}" if e.position else e.full_name}
         for e in directory.active_employees().order_by("full_name")
+        if e.username != exclude
     ]
     if selected and selected not in {p["id"] for p in people}:
         people.insert(0, {"id": selected, "label": selected})
@@ -124,13 +125,15 @@ def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assi
     by_id = {f["id"]: f for f in fields or []}
     values = {key: f.get("value") for key, f in by_id.items()}
     duplicates: list[dict[str, Any]] = []
+    instance = getattr(assignment, "instance", None)
+    starter = (instance.variables or {}).get("starter") if instance is not None else None
     if values.get("inn") or values.get("name") or values.get("reg_number"):
         card = {key: value for key, value in values.items() if key not in ("contacts", "documents", "action")}
         instance_id = getattr(assignment, "instance_id", None)
         duplicates = services.check_card(card, instance=instance_id).duplicates
     sections = []
     for title, ids in SECTIONS:
-        items = [_input(by_id[i], errors, warnings, duplicates) for i in ids if i in by_id]
+        items = [_input(by_id[i], errors, warnings, duplicates, starter) for i in ids if i in by_id]
         if items:
             sections.append({"title": _(title), "fields": items})
     return {
@@ -144,7 +147,9 @@ def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assi
     }
 
 
-def _input(field: Mapping[str, Any], errors: Any, warnings: Any, duplicates: list[dict[str, Any]]) -> dict[str, Any]:
+def _input(
+    field: Mapping[str, Any], errors: Any, warnings: Any, duplicates: list[dict[str, Any]], starter: str | None = None
+) -> dict[str, Any]:
     field_id = field["id"]
     kind = {"enum": "select", "employee": "employee", "date": "date"}.get(field["type"], "text")
     value = _text(field.get("value"))
@@ -162,7 +167,8 @@ def _input(field: Mapping[str, Any], errors: Any, warnings: Any, duplicates: lis
     if kind == "select":
         item["options"] = [{"id": o["id"], "label": _(o["label"])} for o in field.get("options") or []]
     elif kind == "employee":
-        item["options"] = _employee_options(value)
+        # The manager who approves the card first is never its starter (four eyes): not offered.
+        item["options"] = _employee_options(value, exclude=starter if field_id == "responsible_manager" else None)
     return item
 
 

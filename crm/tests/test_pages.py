@@ -192,6 +192,16 @@ def test_the_fill_form_has_every_card_field_with_its_defaults_and_htmx_checks(de
     assert "Замечания согласующих" not in html
 
 
+def test_the_card_form_does_not_offer_its_starter_as_the_approving_manager(demo):
+    _instance, fill = _started(demo)
+    html = _render_form(fill)
+    manager_select = html.split('name="responsible_manager"')[1].split("</select>")[0]
+    responsible_select = html.split('name="responsible"')[1].split("</select>")[0]
+    assert 'value="manager1"' not in manager_select  # four eyes: the starter never approves the card
+    assert 'value="manager2"' in manager_select
+    assert 'value="manager1"' in responsible_select
+
+
 def test_a_refused_card_shows_errors_and_duplicate_links_inline(demo):
     existing = Company.objects.get(name="Автодеталь-Центр")
     instance, step = _started(demo)

@@ -229,6 +229,37 @@ def test_finance_rejects_needs_changes_loops_back_to_the_revision(process):
     assert _refresh(instance).outcome == "approved"
 
 
+def test_a_manager_cannot_name_themselves_the_approving_manager(process):
+    demo = process
+    instance = _start(demo)
+    for manager in ("manager1", "manager2"):  # the starter, and the responsible named on the card
+        with pytest.raises(Invalid) as refused:
+            _submit(demo, instance, responsible="manager2", responsible_manager=manager)
+        assert set(refused.value.errors) == {"responsible_manager"}, refused.value.errors
+    assert _open(instance).key == "fill_card"
+    _submit(demo, instance, responsible="manager2", responsible_manager="manager3")
+    assert _open(instance, "manager_approval").assignee.username == "manager3"
+
+
+def test_the_head_of_sales_adding_a_counterparty_is_approved_by_the_director(process):
+    # The manager left empty: the responsible's line manager (never the starter) approves first.
+    demo = process
+    instance = _start(demo, "sales_head")
+    _submit(demo, instance, username="sales_head", responsible_manager="")
+    approval = _open(instance, "manager_approval")
+    assert approval.assignee.username == "director"
+    with pytest.raises(Invalid):  # nor may the director hand it back to the one who filled the card
+        actions.delegate(approval.pk, by=_user(demo, "director"), to="sales_head")
+
+
+def test_the_finance_director_adding_a_counterparty_does_not_approve_it(process):
+    demo = process
+    instance = _start(demo, "findir")
+    _submit(demo, instance, username="findir", responsible_manager="director")
+    _do(demo, instance, "manager_approval", "director", APPROVE)
+    assert _open(instance, "finance_approval").assignee.username == "director"  # findir's line manager
+
+
 def _other_bank() -> dict[str, str]:
     from crm.demo import bank
 
@@ -520,7 +551,13 @@ def test_the_file_is_the_contract_of_processes_md(process):
     tasks = model.user_tasks
     assert set(tasks) == {"fill_card", "manager_approval", "finance_approval", "revise_card", "rejection_reason"}
     assert tasks["fill_card"].assignee == "employee(starter)"
-    assert tasks["manager_approval"].assignee == "employee(responsible_manager) or role('sales_head')"
+    manager_rule = "employee(responsible_manager) or role('sales_head') or role('director')"
+    assert tasks["manager_approval"].assignee == manager_rule
+    # Four eyes: the two approvals never go to whoever filled or revised the card, nor to the starter.
+    for key in ("manager_approval", "finance_approval"):
+        assert tasks[key].approval and tasks[key].self_approval == "forbidden"
+        assert tasks[key].approves == ("fill_card", "revise_card")
+    assert not any(tasks[key].approval for key in ("fill_card", "revise_card", "rejection_reason"))
     assert tasks["finance_approval"].assignee == "role('finance_director')"
     assert tasks["revise_card"].assignee == "employee(responsible)"
     assert tasks["rejection_reason"].assignee == "performer('finance_approval')"
