@@ -14,7 +14,7 @@ from api.auth import AUTH
 from api.errors import validation_errors
 from api.models import ApiToken
 from api.schemas import Error, FieldMessages, refusals
-from base.errors import Invalid, SoglasieError, TooManyRequests
+from base.errors import Invalid, SoglasieError
 from org.access import is_administrator
 from org.auth import authenticate_throttled
 
@@ -53,9 +53,7 @@ def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
         errors=exc.errors if exc.errors or invalid else None,
         warnings=exc.warnings if invalid and exc.warnings else None,
     )
-    if isinstance(exc, TooManyRequests) and exc.retry_after:
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    return exc.add_headers(response)  # Retry-After on a 429
 
 
 @api.exception_handler(NinjaValidationError)

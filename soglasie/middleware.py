@@ -63,6 +63,7 @@ class RefusalPagesMiddleware:
 
         if not isinstance(exception, SoglasieError) or request.path_info.startswith("/api/"):
             return None
-        return render(
+        response = render(
             request, "refused.html", {"message": exception.message, "status": exception.status}, status=exception.status
         )
+        return exception.add_headers(response)  # Retry-After on a 429

@@ -17,6 +17,9 @@ SECRET_KEY = secret_key("SECRET_KEY", VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
+# How many reverse proxies stand in front of the web server: the client's address is then taken from
+# X-Forwarded-For (org.auth.client_address). 0: the header is not believed.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -85,9 +88,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed log-ins: after LOGIN_FAILURE_LIMIT failures for one username from one address, further
-# attempts are refused for LOGIN_LOCKOUT_MINUTES (web page and token endpoint alike).
+# Failed log-ins within LOGIN_LOCKOUT_MINUTES before further attempts are refused (web page and
+# token endpoint alike, org.auth): for one username from one address, for one username from any
+# address, from one address over any usernames.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20, minimum=1, maximum=10_000)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1, maximum=10_000)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 LANGUAGE_CODE = "ru"
