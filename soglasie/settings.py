@@ -96,6 +96,12 @@ LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20, minim
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1, maximum=10_000)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
 
+# API tokens expire API_TOKEN_DAYS after they are issued; each token may send API_RATE_LIMIT
+# requests a second, with bursts of up to API_RATE_BURST (api.auth; 0 turns the limit off).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 300, minimum=0, maximum=1_000_000)
+API_RATE_BURST = env_int("API_RATE_BURST", 1000, minimum=1, maximum=10_000_000)
+
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
