@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,6 +22,19 @@ from base.errors import Invalid, SoglasieError
 from org.access import is_administrator
 from org.auth import authenticate_throttled
 
+#: The interactive docs page loads Swagger UI from a CDN and starts it with an inline script (django-ninja's
+#: page, not ours); it gets a policy of its own that allows just that, and every other page keeps
+#: settings.SECURE_CSP.
+DOCS_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https://django-ninja.dev"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+
 api = NinjaAPI(
     title="Soglasie API",
     version="1",
@@ -27,6 +42,7 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=csp_override(DOCS_CSP),
     openapi_url="/openapi.json",
 )
 

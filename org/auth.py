@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import math
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -76,6 +77,29 @@ def _address_key(value: str) -> str | None:
             return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+#: When a signed-in session was last saved for being used (a Unix time): see ``keep_session_alive``.
+SESSION_ACTIVE = "_soglasie_active"
+
+
+def keep_session_alive(request: HttpRequest, every_seconds: int = 60) -> None:
+    """Move the end of a signed-in session ``SESSION_COOKIE_AGE`` (``SESSION_IDLE_HOURS``) past now.
+
+    As ``SESSION_SAVE_EVERY_REQUEST`` would, but the session is saved at most once every
+    ``every_seconds``: a write on every page and htmx fragment would serialise them on SQLite, and
+    a minute is nothing against twelve hours.
+    """
+    now = int(clock.now().timestamp())
+    if now - request.session.get(SESSION_ACTIVE, 0) >= every_seconds:
+        request.session[SESSION_ACTIVE] = now  # modified: the session middleware saves it
+
+
+def session_started(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """On log-in (``user_logged_in``): the log-in saves the session anyway, so the next minute's
+    pages need not save it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_ACTIVE] = int(clock.now().timestamp())
 
 
 def _window() -> timedelta:
