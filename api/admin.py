@@ -10,10 +10,10 @@ from api.models import ApiToken
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
-    search_fields = ["user__username", "prefix"]
-    readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["user", "client", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "expires_at", "client"]
+    search_fields = ["user__username", "client", "prefix"]
+    readonly_fields = ["user", "client", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
     actions = ["revoke_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from django.views.decorators.csp import csp_override
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import AUTH
 from api.errors import validation_errors
-from api.models import ApiToken
+from api.models import DEFAULT_CLIENT, ApiToken
 from api.schemas import Error, FieldMessages, refusals
-from base.errors import Invalid, SoglasieError, TooManyRequests
+from base.errors import Invalid, SoglasieError
 from org.access import is_administrator
 from org.auth import authenticate_throttled
+
+#: The interactive docs page loads Swagger UI from a CDN and starts it with an inline script (django-ninja's
+#: page, not ours); it gets a policy of its own that allows just that, and every other page keeps
+#: settings.SECURE_CSP.
+DOCS_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https://django-ninja.dev"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
 
 api = NinjaAPI(
     title="Soglasie API",
@@ -25,6 +42,7 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=csp_override(DOCS_CSP),
     openapi_url="/openapi.json",
 )
 
@@ -53,9 +71,7 @@ def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
         errors=exc.errors if exc.errors or invalid else None,
         warnings=exc.warnings if invalid and exc.warnings else None,
     )
-    if isinstance(exc, TooManyRequests) and exc.retry_after:
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    return exc.add_headers(response)  # Retry-After on a 429
 
 
 @api.exception_handler(NinjaValidationError)
@@ -74,13 +90,24 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, exc.message)
 
 
+#: A client name: letters, digits, spaces and a few signs, as people name their scripts.
+_CLIENT_NAME = re.compile(r"[\w][\w .:@/+-]*")
+
+
 class TokenIn(Schema):
     username: str
     password: str
+    client: str = Field(
+        DEFAULT_CLIENT,
+        max_length=100,
+        description="Имя программы, которой нужен токен: новый токен для неё заменяет прежний.",
+    )
 
 
 class TokenOut(Schema):
     token: str
+    client: str
+    expires_at: datetime
 
 
 class MeOut(Schema):
@@ -92,13 +119,19 @@ class MeOut(Schema):
 
 @api.post("/auth/token", auth=None, response={200: TokenOut, 400: Error, 401: Error, 429: Error}, tags=["auth"])
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status:
-    """Exchange a username and password for a bearer token: 401 for wrong credentials, 429 (with
-    ``Retry-After``) while the login is locked after repeated failures."""
+    """Exchange a username and password for a bearer token for one client program (``client``,
+    default ``api``), valid ``API_TOKEN_DAYS`` days: asking again for the same client replaces its
+    token. 401 for wrong credentials, 429 (with ``Retry-After``) while the log-in is locked after
+    repeated failures."""
+    client = payload.client.strip()
+    if not _CLIENT_NAME.fullmatch(client):
+        message = _("Имя программы: буквы, цифры, пробелы и знаки _ . : @ / + - (не больше 100 знаков).")
+        raise Invalid({"client": [message]})
     user = authenticate_throttled(request, payload.username, payload.password)
     if user is None:
         return Status(401, {"detail": _("Неверное имя пользователя или пароль.")})
-    _token, raw = ApiToken.issue(user)
-    return Status(200, {"token": raw})
+    token, raw = ApiToken.issue(user, client)
+    return Status(200, {"token": raw, "client": token.client, "expires_at": token.expires_at})
 
 
 @api.get("/me", response={200: MeOut, **refusals()}, tags=["auth"])

@@ -1,9 +1,10 @@
-"""API tokens: stored hashed, revocable by an administrator."""
+"""API tokens: stored hashed, one per person and client program, expiring, revocable by an administrator."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -11,24 +12,40 @@ from django.utils.translation import gettext_lazy as _
 
 from base import clock
 
+#: The client name of a token request that names none.
+DEFAULT_CLIENT = "api"
+
 
 def hash_token(raw: str) -> str:
     """SHA-256 is enough: tokens are 256 random bits, not passwords people choose."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def default_expiry(start: datetime | None = None) -> datetime:
+    """``API_TOKEN_DAYS`` after ``start`` (now): a token left in a script or a log stops working by itself."""
+    return (start or clock.now()) + timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def live(self) -> ApiTokenQuerySet:
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Tokens that still let their holder in: not revoked, not expired, of an active user."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=clock.now(), user__is_active=True)
 
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("пользователь"), on_delete=models.CASCADE, related_name="api_tokens"
     )
+    client = models.CharField(
+        _("программа"),
+        max_length=100,
+        default=DEFAULT_CLIENT,
+        help_text=_("Имя программы, для которой выдан токен: новый токен для неё заменяет прежний."),
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("начало токена"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("создан"), default=clock.now, editable=False)
+    expires_at = models.DateTimeField(_("действует до"), default=default_expiry)
     last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True)
 
@@ -38,15 +55,32 @@ class ApiToken(models.Model):
         verbose_name = _("токен API")
         verbose_name_plural = _("токены API")
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="apitoken_one_per_client")]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.prefix}…"
+        return f"{self.user} · {self.client} · {self.prefix}…"
 
     @classmethod
-    def issue(cls, user: settings.AUTH_USER_MODEL) -> tuple[ApiToken, str]:
-        """Create a token and return it with the raw value, which is shown once and never stored."""
+    def issue(cls, user: settings.AUTH_USER_MODEL, client: str = DEFAULT_CLIENT) -> tuple[ApiToken, str]:
+        """A new token for ``user``'s program ``client``, and its raw value (shown once, never stored).
+
+        It replaces the token that program had (which stops working at once), so logging in again
+        does not pile up live tokens: a person has one per program, each with a fresh expiry.
+        """
         raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[:8])
+        now = clock.now()
+        token, _created = cls.objects.update_or_create(
+            user=user,
+            client=client,
+            defaults={
+                "key_hash": hash_token(raw),
+                "prefix": raw[:8],
+                "created_at": now,
+                "expires_at": default_expiry(now),
+                "last_used_at": None,
+                "revoked_at": None,
+            },
+        )
         return token, raw
 
     @classmethod

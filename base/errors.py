@@ -9,6 +9,7 @@ next to the form that caused it.
 
 from __future__ import annotations
 
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 
 
@@ -24,6 +25,17 @@ class SoglasieError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer to this refusal carries, on a page and in the API alike."""
+        return {}
+
+    def add_headers(self, response: HttpResponseBase) -> HttpResponseBase:
+        """Put :attr:`headers` on the answer that shows this refusal; returns it."""
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
 
 
 class Invalid(SoglasieError):
@@ -60,10 +72,18 @@ class Conflict(SoglasieError):
 
 
 class TooManyRequests(SoglasieError):
-    """Too many attempts; ``retry_after`` says in how many seconds to try again."""
+    """Too many attempts; ``retry_after`` says in how many whole seconds (at least one) to try again.
+
+    It is required: a client told only "too many" retries at once and makes it worse; the answer
+    carries it as ``Retry-After``.
+    """
 
     status = 429
 
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
+    def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -146,7 +146,10 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("неудачный вход")
         verbose_name_plural = _("неудачные входы")
-        indexes = [models.Index(fields=["username", "address", "at"], name="loginfailure_lookup")]
+        indexes = [
+            models.Index(fields=["username", "address", "at"], name="loginfailure_lookup"),
+            models.Index(fields=["address", "at"], name="loginfailure_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.address}"

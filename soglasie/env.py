@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,6 +120,11 @@ def secret_key(name: str, store: Path) -> str:
 
     Generating it (rather than shipping a development default) means ``make run`` never runs with a
     key anyone could read in the repository, and sessions survive restarts.
+
+    The file is private from its first byte: written to a temporary file that ``mkstemp`` creates
+    with mode 600 (never written first and made private after), then linked into place, which
+    fails if another process (a second gunicorn worker, the background worker) got there first;
+    then everyone uses that process's key.
     """
     value = env_str(name)
     if value:
@@ -126,11 +132,19 @@ def secret_key(name: str, store: Path) -> str:
             raise ImproperlyConfigured(f"{name} is too short: use at least 32 characters.")
         return value
     store.parent.mkdir(parents=True, exist_ok=True)
-    if store.exists():
-        stored = store.read_text().strip()
-        if stored:
-            return stored
+    if store.exists() and (stored := store.read_text().strip()):
+        return stored
     value = secrets.token_urlsafe(50)
-    store.write_text(value + "\n")
-    store.chmod(0o600)
+    descriptor, temporary = tempfile.mkstemp(dir=store.parent, prefix=f".{store.name}.")
+    with os.fdopen(descriptor, "w") as file:
+        file.write(value + "\n")
+    try:
+        os.link(temporary, store)
+    except FileExistsError:
+        if stored := store.read_text().strip():
+            value = stored
+        else:  # an empty file left by hand: replace it, atomically
+            os.replace(temporary, store)
+            return value
+    os.unlink(temporary)
     return value

@@ -1,5 +1,5 @@
-"""Project middleware: log-in required everywhere (the API answers 401 itself), Russian first, and
-the pages' answer to a refusal."""
+"""Project middleware: log-in required everywhere (the API answers 401 itself), Russian first, the
+pages' answer to a refusal, and sessions that end when left idle."""
 
 from __future__ import annotations
 
@@ -63,6 +63,23 @@ class RefusalPagesMiddleware:
 
         if not isinstance(exception, SoglasieError) or request.path_info.startswith("/api/"):
             return None
-        return render(
+        response = render(
             request, "refused.html", {"message": exception.message, "status": exception.status}, status=exception.status
         )
+        return exception.add_headers(response)  # Retry-After on a 429
+
+
+class IdleSessionMiddleware:
+    """A signed-in session ends after ``SESSION_IDLE_HOURS`` without a request: that is
+    ``SESSION_COOKIE_AGE``, and each request of a signed-in person moves the end forward
+    (``org.auth.keep_session_alive``, which saves the session at most once a minute)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        from org.auth import keep_session_alive
+
+        if request.user.is_authenticated:
+            keep_session_alive(request)
+        return self.get_response(request)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from api.api import api
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("notify.urls")),
     path("", include("analytics.urls")),
+    # The admin's own log-in page knows nothing of the lock-outs (org.auth): send people to ours.
+    path("admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

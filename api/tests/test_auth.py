@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from api.models import ApiToken, hash_token
@@ -81,3 +82,63 @@ def test_invalid_body_is_400_with_errors_by_field(db, client):
     assert response.status_code == 400
     body = response.json()
     assert "detail" in body and "password" in body["errors"]
+
+
+def test_asking_again_replaces_the_token_of_that_client_instead_of_piling_up(demo, client):
+    first = _token(client, "manager1").json()
+    second = _token(client, "manager1").json()
+    assert first["client"] == second["client"] == "api"
+    assert ApiToken.objects.filter(user__username="manager1").count() == 1
+    assert Client(headers={"Authorization": f"Bearer {first['token']}"}).get("/api/v1/me").status_code == 401
+    assert Client(headers={"Authorization": f"Bearer {second['token']}"}).get("/api/v1/me").status_code == 200
+
+
+def test_each_client_program_has_a_token_of_its_own(demo, client):
+    body = {"username": "manager1", "password": "demo", "client": "Выгрузка в 1С"}
+    export = client.post("/api/v1/auth/token", body, content_type="application/json").json()
+    plain = _token(client, "manager1").json()
+    assert export["client"] == "Выгрузка в 1С" and plain["client"] == "api"
+    for raw in (export["token"], plain["token"]):
+        assert Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/me").status_code == 200
+    assert sorted(ApiToken.objects.filter(user__username="manager1").values_list("client", flat=True)) == [
+        "api",
+        "Выгрузка в 1С",
+    ]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "bad\nname", "x" * 101, "<script>"])
+def test_a_bad_client_name_is_400_naming_the_field(demo, client, name):
+    body = {"username": "manager1", "password": "demo", "client": name}
+    response = client.post("/api/v1/auth/token", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["client"]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_expires_after_api_token_days(demo, client, time_machine):
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    answer = _token(client, "director").json()
+    assert answer["expires_at"] == "2027-02-26T10:00:00Z"  # 90 days
+    authed = Client(headers={"Authorization": f"Bearer {answer['token']}"})
+    time_machine.move_to("2027-02-26 09:59:59+00:00", tick=False)
+    assert authed.get("/api/v1/me").status_code == 200
+    time_machine.move_to("2027-02-26 10:00:00+00:00", tick=False)
+    expired = authed.get("/api/v1/me")
+    assert expired.status_code == 401 and expired.json()["detail"]
+    # Logging in again gives a fresh token with a fresh expiry.
+    renewed = _token(client, "director").json()
+    assert renewed["expires_at"] == "2027-05-27T10:00:00Z"
+    assert Client(headers={"Authorization": f"Bearer {renewed['token']}"}).get("/api/v1/me").status_code == 200
+
+
+def test_api_token_days_sets_the_expiry(demo, client, settings, time_machine):
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
+    settings.API_TOKEN_DAYS = 7
+    assert _token(client, "director").json()["expires_at"] == "2026-12-05T10:00:00Z"
+
+
+def test_the_admin_shows_client_and_expiry(demo, client, login):
+    body = {"username": "manager1", "password": "demo", "client": "robot-crm"}
+    client.post("/api/v1/auth/token", body, content_type="application/json")
+    page = login("admin").get("/admin/api/apitoken/").content.decode()
+    assert "robot-crm" in page and "Действует до" in page and "Программа" in page

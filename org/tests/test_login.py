@@ -40,26 +40,29 @@ def test_wrong_password_says_nothing_more(demo, client):
     assert "manager1" not in text.replace('value="manager1"', "")
 
 
-def test_five_failures_lock_the_username_for_that_address(demo, client, settings):
+def test_five_failures_lock_the_username_for_that_address(demo, client, time_machine):
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
     for _ in range(5):
         _post_login(client, "manager1", "wrong")
     locked = _post_login(client, "manager1", "demo")
-    assert locked.status_code == 200
-    assert "Слишком много неудачных попыток" in locked.content.decode()
+    # The sentence is shown next to the form, and the answer says 429 and when to come back.
+    assert locked.status_code == 429 and locked["Retry-After"] == "900"
+    assert "Слишком много неудачных попыток входа. Повторите через 15 мин." in locked.content.decode()
+    assert 'name="password"' in locked.content.decode()
     # Another address is not locked out, and another username from the same address neither.
     assert _post_login(Client(), "manager1", "demo", address="10.0.0.2").status_code == 302
     assert _post_login(Client(), "manager2", "demo").status_code == 302
 
 
 def test_lock_covers_the_token_endpoint_and_expires(demo, client, time_machine):
-    time_machine.move_to("2026-11-28 10:00:00+00:00")
+    time_machine.move_to("2026-11-28 10:00:00+00:00", tick=False)
     for _ in range(5):
         client.post("/api/v1/auth/token", {"username": "manager1", "password": "x"}, content_type="application/json")
     response = client.post(
         "/api/v1/auth/token", {"username": "manager1", "password": "demo"}, content_type="application/json"
     )
-    assert response.status_code == 429
-    assert _post_login(Client(), "manager1", "demo", address="127.0.0.1").status_code == 200  # the page too
+    assert response.status_code == 429 and response["Retry-After"] == "900"
+    assert _post_login(Client(), "manager1", "demo", address="127.0.0.1").status_code == 429  # the page too
     time_machine.move_to("2026-11-28 10:16:00+00:00")
     response = client.post(
         "/api/v1/auth/token", {"username": "manager1", "password": "demo"}, content_type="application/json"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,41 @@ def test_secret_key_generated_once(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         env.secret_key("SECRET_KEY", tmp_path / "secret_key")
+
+
+def test_the_secret_key_file_is_private_from_its_creation(monkeypatch, tmp_path):
+    """Mode 600 as it is created, not made so afterwards: with every chmod doing nothing (a file
+    system that ignores it, or a crash between the write and the chmod) the file is still private."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(os, "chmod", lambda *args, **kwargs: None)
+    monkeypatch.setattr(Path, "chmod", lambda *args, **kwargs: None)
+    previous = os.umask(0o022)
+    try:
+        key = env.secret_key("SECRET_KEY", tmp_path / "secret_key")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert (tmp_path / "secret_key").read_text().strip() == key
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]  # no temporary file left
+
+
+def test_processes_starting_together_share_one_secret_key(monkeypatch, tmp_path):
+    """gunicorn's workers and the background worker start at once: they must agree on the key."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    start = threading.Barrier(12)
+    keys: list[str] = []
+
+    def read_key() -> None:
+        start.wait()
+        keys.append(env.secret_key("SECRET_KEY", tmp_path / "var" / "secret_key"))
+
+    threads = [threading.Thread(target=read_key) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 12 and len(set(keys)) == 1
+    assert [path.name for path in (tmp_path / "var").iterdir()] == ["secret_key"]
 
 
 @pytest.mark.parametrize(("name", "value"), [("DATABASE_URL", "postgres://h:notaport/db"), ("PORT", "eighty")])

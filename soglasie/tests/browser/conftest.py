@@ -63,9 +63,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 
 @pytest.fixture
 def ui(live_server: Any, page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The Playwright page, pointed at the live server; on failure a screenshot is kept."""
+    """The Playwright page, pointed at the live server; on failure a screenshot is kept.
+
+    Every walk also checks the Content-Security-Policy: whatever the browser refused to run or load
+    on the way (an inline script, an on…= attribute, htmx's eval) fails the test that met it.
+    """
     page.set_default_timeout(5_000)
     page.base = live_server.url
+    page.csp_violations = []
+    page.on("console", lambda message: _note_csp_violation(page, message))
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -74,6 +80,13 @@ def ui(live_server: Any, page: Any, request: pytest.FixtureRequest) -> Iterator[
         # The page may be gone already; the test's own failure is what matters.
         with contextlib.suppress(Exception):
             page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+    elif report is not None:
+        assert page.csp_violations == [], "the Content-Security-Policy refused something on the way"
+
+
+def _note_csp_violation(page: Any, message: Any) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        page.csp_violations.append(f"{page.url}: {message.text}")
 
 
 @pytest.fixture
