@@ -213,10 +213,14 @@ def attach(
             owner=owner, slot=slot, defaults={"title": title or "", "created_at": now}
         )
         document = Document.objects.select_for_update().get(pk=document.pk)
-        found = {
-            stored.pk: stored
-            for stored in StoredFile.objects.select_for_update().select_related("document").filter(pk__in=ids)
-        }
+        # Lock the files (in id order: two attaches never wait for each other crosswise), then read
+        # their documents in a statement of its own: a row locked after waiting is read again as
+        # committed, a document joined to it would not be (another attach may have just made it).
+        locked = StoredFile.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        found = {stored.pk: stored for stored in locked}
+        documents = Document.objects.in_bulk({stored.document_id for stored in found.values() if stored.document_id})
+        for stored in found.values():
+            stored.document = documents.get(stored.document_id) if stored.document_id else None
         problems = [
             problem
             for file_id in ids
