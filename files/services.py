@@ -49,6 +49,8 @@ SNIFF_BYTES = 8192
 #: The type of whatever the sniffer does not recognise (plain text, HTML, SVG among them): such a
 #: file is only ever downloaded, never shown by the browser.
 UNKNOWN_TYPE = "application/octet-stream"
+#: The largest id a database integer key holds (SQLite and PostgreSQL ``bigint``).
+MAX_ID = 2**63 - 1
 #: The longest name kept, in characters (what file systems allow for one name).
 MAX_NAME = 255
 #: Format characters that reorder the text around them: «счёт\u202efdp.exe» would read «счётexe.pdf».
@@ -164,19 +166,30 @@ def _chunks(content: Any, *, from_start: bool) -> Iterator[bytes]:
 # --------------------------------------------------------------------------- using
 
 
-def refusal(file_id: int, *, by: Employee, owner: str | None = None, slot: str | None = None) -> str | None:
+def refusal(file_id: int | str, *, by: Employee, owner: str | None = None, slot: str | None = None) -> str | None:
     """Why ``by`` may not use the file in ``owner``'s document (in ``slot``), or None when it may.
 
     One may use one's own upload that nobody uses yet, or a file that already is a version of that
     owner's document (in that slot, when one is given): a pre-filled form sends the current version's
     id back. Someone else's unused upload answers like a file that does not exist.
     """
-    stored = StoredFile.objects.select_related("document").filter(pk=file_id).first()
+    pk = _as_id(file_id)
+    stored = StoredFile.objects.select_related("document").filter(pk=pk).first() if pk else None
     return _refusal(stored, file_id, by=by, owner=owner, slot=slot)
 
 
+def _as_id(value: Any) -> int | None:
+    """A file id as a form or a JSON body may send it (a number or its digits); None for anything
+    else, or for a number no database key can hold, so that it answers "not found", never a 500."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
 def _refusal(
-    stored: StoredFile | None, file_id: int, *, by: Employee, owner: str | None, slot: str | None
+    stored: StoredFile | None, file_id: int | str, *, by: Employee, owner: str | None, slot: str | None
 ) -> str | None:
     if stored is None or (stored.document_id is None and stored.uploaded_by_id != by.pk):
         return _("Файл №%(id)s не найден.") % {"id": file_id}
@@ -188,13 +201,13 @@ def _refusal(
     return _("Файл «%(name)s» уже приложен к другому документу: загрузите его заново.") % {"name": stored.name}
 
 
-def usable(file_id: int, *, by: Employee, owner: str | None = None) -> bool:
+def usable(file_id: int | str, *, by: Employee, owner: str | None = None) -> bool:
     """May ``by`` put this file into a form, a card or a comment of ``owner`` (see :func:`refusal`)."""
     return refusal(file_id, by=by, owner=owner) is None
 
 
 def attach(
-    file_ids: Iterable[int], *, owner: str, slot: str, by: Employee, title: str | None = None
+    file_ids: Iterable[int | str], *, owner: str, slot: str, by: Employee, title: str | None = None
 ) -> list[StoredFile]:
     """Make the files versions of ``owner``'s document in ``slot``, in the order given.
 
@@ -205,7 +218,7 @@ def attach(
     the document row is locked, so two attaches at once number their versions one after the other.
     Returns the files, each with its ``document`` and ``version``.
     """
-    ids = list(dict.fromkeys(int(file_id) for file_id in file_ids))
+    sent = list(dict.fromkeys(file_ids))
     hooks.split_owner(owner)  # a malformed owner is a programming error, refused before any write
     now = clock.now()
     with transaction.atomic():
@@ -216,21 +229,22 @@ def attach(
         # Lock the files (in id order: two attaches never wait for each other crosswise), then read
         # their documents in a statement of its own: a row locked after waiting is read again as
         # committed, a document joined to it would not be (another attach may have just made it).
-        locked = StoredFile.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-        found = {stored.pk: stored for stored in locked}
+        ids = {file_id: _as_id(file_id) for file_id in sent}
+        locked = StoredFile.objects.select_for_update().filter(pk__in={pk for pk in ids.values() if pk})
+        found = {stored.pk: stored for stored in locked.order_by("pk")}
         documents = Document.objects.in_bulk({stored.document_id for stored in found.values() if stored.document_id})
         for stored in found.values():
             stored.document = documents.get(stored.document_id) if stored.document_id else None
         problems = [
             problem
-            for file_id in ids
-            if (problem := _refusal(found.get(file_id), file_id, by=by, owner=owner, slot=slot)) is not None
+            for file_id, pk in ids.items()
+            if (problem := _refusal(found.get(pk), file_id, by=by, owner=owner, slot=slot)) is not None
         ]
         if problems:
             raise Invalid({slot: problems})
         latest = document.versions.aggregate(latest=Max("version"))["latest"] or 0
-        for file_id in ids:
-            stored = found[file_id]
+        for pk in dict.fromkeys(ids.values()):
+            stored = found[pk]
             if stored.document_id == document.pk:
                 continue
             latest += 1
@@ -239,7 +253,7 @@ def attach(
         if title and title != document.title:
             document.title = title
             document.save(update_fields=["title"])
-    return [found[file_id] for file_id in ids]
+    return [found[pk] for pk in dict.fromkeys(ids.values())]
 
 
 def versions(owner: str) -> list[Document]:

@@ -87,3 +87,16 @@ def test_an_owner_is_built_by_code_and_a_malformed_one_is_a_programming_error(de
         with pytest.raises(ValueError, match="not an owner"):
             attach([upload("manager1").pk], owner=bad, slot=SLOT, by=demo["manager1"])
     assert Document.objects.count() == 0
+
+
+def test_ids_as_a_form_sends_them_and_ids_no_database_holds(demo, upload):
+    stored = upload("manager1")
+    assert usable(str(stored.pk), by=demo["manager1"])
+    for bad in ["abc", "", -1, 0, 2**63, 2**64, True, None, 1.5]:
+        assert not usable(bad, by=demo["manager1"]), bad
+        assert refusal(bad, by=demo["manager1"]) == f"Файл №{bad} не найден."
+    with pytest.raises(Invalid) as refused:
+        attach([str(stored.pk), 2**64], owner=INSTANCE, slot=SLOT, by=demo["manager1"])
+    assert refused.value.errors == {SLOT: [f"Файл №{2**64} не найден."]}
+    [attached] = attach([str(stored.pk), stored.pk], owner=INSTANCE, slot=SLOT, by=demo["manager1"])
+    assert (attached.pk, attached.version) == (stored.pk, 1)
