@@ -215,3 +215,16 @@ def test_an_upload_over_the_limit_is_stopped_while_it_arrives(rf, settings):
         uploaded_file(over)
     exact = rf.post("/files/upload/", {"file": SimpleUploadedFile("exact.bin", b"\x00" * MB)})
     assert uploaded_file(exact).size == MB
+
+
+def test_the_admin_shows_files_and_changes_nothing(login, upload, demo):
+    [stored] = attach([upload("manager1").pk], owner=hooks.owner("company", 3), slot="documents.0", by=demo["manager1"])
+    admin = login("admin")
+    assert admin.get("/admin/files/storedfile/").status_code == 200
+    assert admin.get(f"/admin/files/storedfile/{stored.pk}/change/").status_code == 200  # view only
+    assert admin.get(f"/admin/files/document/{stored.document_id}/change/").status_code == 200
+    assert admin.get("/admin/files/storedfile/add/").status_code == 403
+    assert admin.get(f"/admin/files/storedfile/{stored.pk}/delete/").status_code == 403
+    assert admin.post(f"/admin/files/storedfile/{stored.pk}/change/", {"name": "другое.pdf"}).status_code == 403
+    stored.refresh_from_db()
+    assert stored.name == "Договор.pdf"
