@@ -21,13 +21,18 @@ ROOT = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Path) -> None:
     """Password hashing is deliberately slow and tests log in hundreds of times; static files are
-    served from the app folders rather than from a collected manifest."""
+    served from the app folders rather than from a collected manifest; stored files go to a
+    directory of the test's own (``tmp_path / "files"``), never to ``var/``."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "files")},
+        },
     }
 
 

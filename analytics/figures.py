@@ -1,8 +1,9 @@
 """The department's figures, computed from the engine's own rows on every request.
 
 There are no counters of our own: every number is a query over ``engine.Instance``,
-``engine.Assignment``, ``engine.History``, ``engine.Timer`` and ``tasks.Task``, so the figures
-cannot drift from what happened. ``compute()`` is the one entry point; the page, the exports and
+``engine.Assignment``, ``engine.History``, ``engine.Timer`` and ``tasks.Task`` (and, for the stored
+documents, ``files.StoredFile`` with its last check), so the figures cannot drift from what
+happened. ``compute()`` is the one entry point; the page, the exports and
 ``GET /api/v1/analytics`` all show its result. The definitions are in ``docs/analytics.md``.
 
 Scale: a fixed number of queries (about a dozen) whatever the amount of data. Durations come back
@@ -39,6 +40,7 @@ from engine.models import (
     ProcessDefinition,
     Timer,
 )
+from files.services import integrity
 from processes.names import (
     ACTION_SUBMIT,
     CARD_STEPS,
@@ -227,6 +229,7 @@ def compute(
         },
         "cards": cards,
         "orphans": orphans(),
+        "documents": documents(),
         "approvals": approvals,
         "baseline": _baseline_out(baseline),
         "vs_baseline": None,
@@ -446,6 +449,15 @@ def _open_assignments(now: datetime, process: str | None) -> dict[str, int]:
         open_rows = open_rows.filter(instance__process_key=process)
     counts = open_rows.aggregate(open=Count("pk"), open_overdue=Count("pk", filter=Q(due_at__lte=now)))
     return {"open": counts["open"], "open_overdue": counts["open_overdue"]}
+
+
+def documents() -> dict[str, Any]:
+    """The stored files and what the last ``manage.py verify_files`` found: ``missing`` and
+    ``changed`` must stay 0 (api.md's "no document lost"). Counting rows only: re-hashing every
+    file on each page view would not do, so ``checked_at`` says when the files were last read."""
+    found = integrity()
+    checked_at = found["checked_at"]
+    return {**found, "checked_at": checked_at.isoformat() if checked_at else None}
 
 
 def orphans() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -129,10 +130,12 @@ def _presentation(result: dict[str, Any]) -> dict[str, Any]:
         unit=_("ч"),
     )
     share = result["assignments"]["overdue_share"]
+    checked_at = result["documents"]["checked_at"]
     context: dict[str, Any] = {
         "processes": processes,
         "cycle_chart": cycle_chart,
         "overdue_pct": share * 100 if share is not None else None,
+        "documents_checked_at": datetime.fromisoformat(checked_at) if checked_at else None,
     }
     base, vs = result["baseline"], result["vs_baseline"]
     if base and vs:
@@ -187,6 +190,9 @@ def export_sheets(result: dict[str, Any]) -> list[tuple[str, list[str], list[lis
         [_("Ошибок поймано при вводе"), c["errors_caught_at_entry"]],
         [_("Задания без живого исполнителя"), o["assignments"]],
         [_("Процессы, которым нечего ждать"), o["instances"]],
+        [_("Файлов хранится"), result["documents"]["stored"]],
+        [_("Файлов нет в хранилище"), result["documents"]["missing"]],
+        [_("Файлов с изменённым содержимым"), result["documents"]["changed"]],
         [_("Согласований завершено"), result["approvals"]["count"]],
         [_("Среднее время согласования, дней"), result["approvals"]["mean_days"]],
     ]

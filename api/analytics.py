@@ -90,6 +90,16 @@ class Orphans(Schema):
     instance_ids: list[int] = Field(description=f"Первые {figures.ORPHAN_IDS_SHOWN} из них.")
 
 
+class DocumentFigures(Schema):
+    """Stored files (``files``) and the last integrity check (``manage.py verify_files``)."""
+
+    stored: int = Field(description="Сколько файлов хранится (все версии всех документов).")
+    missing: int = Field(description="Не найдены в хранилище при последней проверке; должно быть 0.")
+    changed: int = Field(description="Содержимое не совпало с SHA-256 при последней проверке; должно быть 0.")
+    unchecked: int = Field(description="Ещё не проверялись (загружены после последней проверки).")
+    checked_at: str | None = Field(description="Когда файлы проверялись последний раз (ISO 8601); null — ни разу.")
+
+
 class Approvals(Schema):
     count: int = Field(description="Завершённые в периоде с решением (согласовано или отклонено).")
     mean_days: float | None = Field(description="Средний срок, в днях.")
@@ -128,6 +138,7 @@ class FiguresOut(Schema):
     assignments: AssignmentFigures
     cards: CardFigures
     orphans: Orphans
+    documents: DocumentFigures
     approvals: Approvals
     baseline: BaselineOut | None = Field(description="null — не заданы.")
     vs_baseline: VsBaseline | None = Field(description="null — базовые показатели не заданы.")

@@ -146,7 +146,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-from api import analytics, companies, notifications, processes, tasks  # noqa: E402
+from api import analytics, companies, files, notifications, processes, tasks  # noqa: E402
 
-for _module in (processes, notifications, tasks, companies, analytics):
+for _module in (processes, notifications, tasks, companies, analytics, files):
     api.add_router("/", _module.router)

@@ -71,6 +71,12 @@ class Conflict(SoglasieError):
     status = 409
 
 
+class TooLarge(SoglasieError):
+    """An upload over the size limit (413); the sentence names the limit, and nothing was stored."""
+
+    status = 413
+
+
 class TooManyRequests(SoglasieError):
     """Too many attempts; ``retry_after`` says in how many whole seconds (at least one) to try again.
 

@@ -148,3 +148,45 @@ def secret_key(name: str, store: Path) -> str:
             return value
     os.unlink(temporary)
     return value
+
+
+#: ``FILES_STORAGE`` values: where stored files (``files/``) keep their bytes.
+FILE_STORAGES = ("local", "s3")
+
+
+def env_files_storage(name: str, location: Path) -> dict[str, Any]:
+    """The ``STORAGES['files']`` entry: a directory on this machine, or an S3-compatible bucket.
+
+    ``local`` (the default) keeps the bytes under ``location``; ``s3`` hands them to django-storages
+    (the optional ``soglasie[s3]`` extra), so several web machines share one store. Only the
+    bucket is required there: without ``FILES_S3_ACCESS_KEY_ID`` the usual AWS chain (instance role,
+    ``AWS_*`` variables) applies. Objects are private and never overwritten (each upload has a
+    random name of its own).
+    """
+    kind = env_str(name, "local").lower() or "local"
+    if kind not in FILE_STORAGES:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(FILE_STORAGES)}; got {kind!r}.")
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}
+    bucket = env_str("FILES_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured(f"{name}=s3 needs FILES_S3_BUCKET, the bucket's name.")
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "location": env_str("FILES_S3_PREFIX"),
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    optional = {
+        "endpoint_url": "FILES_S3_ENDPOINT_URL",
+        "region_name": "FILES_S3_REGION",
+        "access_key": "FILES_S3_ACCESS_KEY_ID",
+        "secret_key": "FILES_S3_SECRET_ACCESS_KEY",
+    }
+    options.update({option: env_str(variable) for option, variable in optional.items() if env_str(variable)})
+    if urlsplit(options.get("endpoint_url", "https://")).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(
+            f"FILES_S3_ENDPOINT_URL must start with https:// or http://; got {options['endpoint_url']!r}."
+        )
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

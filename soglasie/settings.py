@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from soglasie.env import env_bool, env_database, env_int, env_list, env_str, secret_key
+from soglasie.env import env_bool, env_database, env_files_storage, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SOGLASIE_VAR_DIR") or BASE_DIR / "var")
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "soglasie",
     "org",
+    "files",
     "engine",
     "work",
     "processes",
@@ -130,7 +131,17 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Stored files (files/): under var/files, or an S3-compatible bucket with FILES_STORAGE=s3.
+    "files": env_files_storage("FILES_STORAGE", VAR_DIR / "files"),
 }
+# The largest stored file, in MiB: a bigger upload is stopped while it arrives (files.http) and
+# answered 413 with a sentence.
+FILES_MAX_MB = env_int("FILES_MAX_MB", 50, minimum=1, maximum=100 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "files.http.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail: the EMAIL_* variables (as in Django) fill Django 6.1's MAILERS setting.
 _email_tls, _email_ssl = env_bool("EMAIL_USE_TLS", False), env_bool("EMAIL_USE_SSL", False)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", org_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("work.urls")),
+    path("", include("files.urls")),
     path("", include("crm.urls")),
     path("", include("tasks.urls")),
     path("", include("notify.urls")),

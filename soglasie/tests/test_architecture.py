@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"crm", "tasks"},
     {"notify"},
     {"engine"},
+    {"files"},
     {"org"},
     {"base"},
 ]
