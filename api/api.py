@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import AUTH
+from api.body import JsonParser
 from api.errors import validation_errors
 from api.models import ApiToken
 from api.schemas import Error, FieldMessages, refusals
@@ -26,6 +27,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=JsonParser(),
 )
 
 
@@ -71,6 +73,10 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, SoglasieError):
+        # ninja wraps whatever the body parser raises ("Cannot parse request body"): our parser
+        # (api.body) raises its refusal with the field and the sentence, so that is the answer.
+        return _refused(request, exc.__cause__)
     return _error(request, exc.status_code, exc.message)
 
 

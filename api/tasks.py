@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from api.schemas import Id, Page, PageQuery, choice, page_of, refusals
+from api.schemas import Id, LongText, Moment, Page, PageQuery, Title, choice, page_of, refusals
 from base import clock
 from base.errors import Forbidden, Invalid
 from org.access import employee_of
@@ -89,15 +89,15 @@ def comment_out(comment: TaskComment) -> dict[str, Any]:
 
 
 class TaskIn(Schema):
-    title: str = ""
-    description: str = ""
+    title: Title = ""
+    description: LongText = ""
     responsible: str = Field("", description="Ответственный (имя пользователя).")
-    deadline: datetime | None = None
+    deadline: Moment | None = None
     instance: Id | None = Field(None, description="Номер процесса, из карточки которого задача будет видна.")
 
 
 class CommentIn(Schema):
-    text: str = ""
+    text: LongText = ""
 
 
 TaskStatusParam = choice(TaskStatus.values)
