@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
@@ -11,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import AUTH
-from api.body import JsonParser
+from api.body import JsonParser, too_big
 from api.errors import validation_errors
 from api.models import ApiToken
 from api.schemas import Error, FieldMessages, refusals
@@ -64,6 +65,11 @@ def _refused(request: HttpRequest, exc: SoglasieError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     """Input the declared types refuse (a bound, a choice, a missing field): 400 with the fields."""
     return _error(request, 400, _("Проверьте введённые данные."), errors=validation_errors(exc.errors))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _refused(request, too_big())
 
 
 @api.exception_handler(AuthenticationError)

@@ -5,7 +5,8 @@ anything else is refused here, so a bare number can no longer pass a schema by i
 whole body is walked once: nesting deeper than :data:`MAX_DEPTH` (a start nested 900 deep used to
 overflow the stack further in) and strings a database cannot store (``base.texts.unstorable``: a
 NUL character, a lone surrogate), in keys as in values, are refused with the path of the value as
-the field, so every endpoint, the free-form ones included, answers 400 with a sentence.
+the field, so every endpoint, the free-form ones included, answers 400 with a sentence. A body
+past Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused before it is read (:func:`too_big`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -35,11 +36,7 @@ class JsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            raw = request.body
-        except RequestDataTooBig:
-            raise Invalid({WHOLE: [_("Слишком большой запрос.")]}) from None
-        try:
-            data = json.loads(raw)
+            data = json.loads(request.body)
         except (ValueError, RecursionError) as error:
             # UnicodeDecodeError is a ValueError too; RecursionError: nesting past the C parser.
             detail = error.msg if isinstance(error, json.JSONDecodeError) else type(error).__name__
@@ -90,3 +87,9 @@ def _walk(value: Any, path: str, depth: int, problems: dict[str, list[str]]) -> 
             problems.setdefault(path or WHOLE, []).append(problem)
             continue
         _walk(item, inner, depth + 1, problems)
+
+
+def too_big() -> Invalid:
+    """The refusal of a body past ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (ninja reads the body before any parser)."""
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+    return Invalid({WHOLE: [_("Слишком большой запрос: не больше %(mb).1f МБ.") % {"mb": megabytes}]})

@@ -4,6 +4,7 @@ an evaluation must not lend its limits to, or borrow them from, another one runn
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,10 +27,20 @@ LIMITS = [
     ("exponent", "2 ** 5000", "2 ** 1000 > 0", True),
     ("power size", "99999 ** 999", "len(str(9 ** 999))", 954),
     ("shift", "1 << 100", "1 << 64", 2**64),
+    # pause() hands the interpreter to another thread at every item: comprehensions interleave.
+    ("interleaved comprehension", "[pause(c) for c in 'a' * 5000]", "len([pause(c) for c in 'a' * 1000])", 1000),
 ]
 
 
-def _refused(expression: str, functions: dict[str, Callable[..., Any]] | None = None) -> bool:
+def pause(item: str) -> str:
+    time.sleep(0)
+    return item
+
+
+FUNCTIONS = {"pause": pause}
+
+
+def _refused(expression: str, functions: dict[str, Callable[..., Any]] = FUNCTIONS) -> bool:
     try:
         evaluate(expression, {}, functions)
     except ExpressionError:
@@ -40,7 +51,7 @@ def _refused(expression: str, functions: dict[str, Callable[..., Any]] | None = 
 @pytest.mark.parametrize(("name", "refused", "accepted", "value"), LIMITS, ids=[limit[0] for limit in LIMITS])
 def test_each_limit_alone(name, refused, accepted, value):
     assert _refused(refused), name
-    assert evaluate(accepted, {}) == value, name
+    assert evaluate(accepted, {}, FUNCTIONS) == value, name
 
 
 def test_a_comprehension_refused_alone_stays_refused_while_another_one_runs():
@@ -102,7 +113,7 @@ def test_every_limit_holds_in_every_thread_at_once():
             for name, refused, accepted, value in mine:
                 try:
                     refused_ok = _refused(refused)
-                    accepted_ok = evaluate(accepted, {}) == value
+                    accepted_ok = evaluate(accepted, {}, FUNCTIONS) == value
                 except ExpressionError as error:  # a kept limit refused: a limit leaked in
                     refused_ok, accepted_ok = True, False
                     name = f"{name} ({error})"
