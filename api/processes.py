@@ -8,7 +8,19 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from api.schemas import Id, LongText, Moment, Page, PageQuery, ProcessKey, choice, page_of, present_when, refusals
+from api.schemas import (
+    Id,
+    LongText,
+    Moment,
+    Page,
+    PageQuery,
+    ProcessKey,
+    choice,
+    links,
+    page_of,
+    present_when,
+    refusals,
+)
 from base import clock
 from crm.services import company_of
 from engine import access, actions, forms, queries
@@ -230,7 +242,22 @@ def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/processes/{key}/start", response={201: InstanceDetail, **refusals(400, 403, 404, 409)})
+_FIRST_ASSIGNMENT = {"assignment_id": "$response.body#/assignments/0/id"}
+_INSTANCE = {"instance_id": "$response.body#/id"}
+
+
+@router.post(
+    "/processes/{key}/start",
+    response={201: InstanceDetail, **refusals(400, 403, 404, 409)},
+    openapi_extra=links(
+        201,
+        processes_get_instance=_INSTANCE,
+        processes_stop_instance=_INSTANCE,
+        processes_get_assignment=_FIRST_ASSIGNMENT,
+        processes_complete_assignment=_FIRST_ASSIGNMENT,
+        processes_delegate_assignment=_FIRST_ASSIGNMENT,
+    ),
+)
 def start_process(request: HttpRequest, key: ProcessKey, payload: StartIn) -> Status:
     """403 when the caller may not start it, 404 for an unknown key, 409 when a per-quarter process
     already runs for that quarter, 400 for a start variable its rule refuses."""

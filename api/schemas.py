@@ -109,6 +109,23 @@ def refusals(*statuses: int) -> dict[int, type[Error]]:
     return dict.fromkeys(sorted({401, *statuses}), Error)
 
 
+def links(status: int, **targets: dict[str, str]) -> dict[str, Any]:
+    """OpenAPI links of an answer (an endpoint's ``openapi_extra``): which operation takes which of
+    its values, ``assignment=… {"assignment_id": "$response.body#/assignments/0/id"}``. A client
+    reads them; schemathesis's stateful phase follows them, so a started instance's assignments are
+    completed and delegated with ids that exist rather than with random ones that answer 404."""
+    return {
+        "responses": {
+            status: {  # an int, as ninja keys its responses: merged into that answer, not beside it
+                "links": {
+                    operation: {"operationId": f"api_{operation}", "parameters": parameters}
+                    for operation, parameters in targets.items()
+                }
+            }
+        }
+    }
+
+
 class Page[T](Schema):
     """Some rows of a list, and how many rows the list has in all."""
 
