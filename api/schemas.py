@@ -21,9 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from base import listing, texts
 
-#: The largest id a database integer key holds (SQLite and PostgreSQL ``bigint``); a bigger number
-#: would not even reach the database (SQLite raises OverflowError), so it is refused as input.
-MAX_ID = 2**63 - 1
+MAX_ID = texts.MAX_ID
 #: The largest ``offset``: far past any list, and a 32-bit value every database slices by.
 MAX_OFFSET = 2**31 - 1
 

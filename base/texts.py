@@ -1,5 +1,5 @@
-"""What a person may write: the longest title and text, the characters a database cannot store, and
-the days a date may fall on.
+"""What a person may write: the largest id, the longest title and text, the characters a database
+cannot store, and the days a date may fall on.
 
 One rule for every door (the API's JSON, the pages' forms, the services behind them), so a
 refusal is a sentence next to the field rather than a truncated value or a database error: SQLite
@@ -13,6 +13,9 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+#: The largest id a database integer key holds (SQLite and PostgreSQL ``bigint``); a bigger number
+#: would not even reach the database (SQLite raises OverflowError), so it is refused as input.
+MAX_ID = 2**63 - 1
 #: The longest title (of a task, a step, an instance): a line, as the lists show it.
 MAX_TITLE = 300
 #: The longest free text (a description, a comment, a reason, a textarea field).

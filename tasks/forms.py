@@ -47,6 +47,7 @@ class TaskForm(forms.Form):
         label=_("Номер процесса"),
         required=False,
         min_value=1,
+        max_value=texts.MAX_ID,
         help_text=_("Необязательно: задача будет видна из карточки процесса."),
     )
 

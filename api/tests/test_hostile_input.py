@@ -162,17 +162,32 @@ def test_unstorable_text_is_refused_anywhere_in_a_body_with_its_path(processes, 
         ({"document_url": "https://docs.example.com/", "comment": "a\x00"}, "comment"),
     ],
 )
-def test_nul_in_an_engine_form_is_a_field_error_on_the_page_too(processes, demo, login, data, field):
-    """A page's form post is decoded by Django (no surrogate survives that), but a NUL does: the
-    form dialect refuses it, where PostgreSQL's jsonb would fail on it."""
+def test_nul_in_an_engine_form_is_a_field_error_of_the_service(processes, demo, data, field):
+    """Whatever door a form comes through, the form dialect refuses a NUL (PostgreSQL's jsonb would
+    fail on it) and notes the refusal."""
+    from base.errors import Invalid
+
     instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
     attach = Assignment.objects.get(instance=instance, status=AssignmentStatus.OPEN)
-    response = login("sales_head").post(f"/assignments/{attach.pk}/", data)
-    assert response.status_code == 400 and "Недопустимый символ NUL" in response.text
+    with pytest.raises(Invalid) as refused:
+        actions.complete(attach.pk, by=demo["sales_head"].user, data=data)
+    assert refused.value.errors == {field: ["Недопустимый символ NUL (\\u0000)."]}
+    assert instance.history.get(event=HistoryEvent.REFUSED).data == {"errors": refused.value.errors}
+
+
+def test_nul_in_a_page_post_or_query_string_is_a_400_page_naming_the_field(processes, demo, login):
+    """One check for every page (``RefusalPagesMiddleware``): a form post is decoded by Django, so no
+    lone surrogate survives it, but a NUL does, and PostgreSQL refuses it in a query."""
+    instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
+    attach = Assignment.objects.get(instance=instance, status=AssignmentStatus.OPEN)
+    head = login("sales_head")
+    posted = head.post(f"/assignments/{attach.pk}/", {"document_url": "https://docs.example.com/", "comment": "a\x00"})
+    assert posted.status_code == 400 and "Поле «comment»: Недопустимый символ NUL" in posted.text
     assert Assignment.objects.get(pk=attach.pk).is_open
-    assert instance.history.get(event=HistoryEvent.REFUSED).data == {
-        "errors": {field: ["Недопустимый символ NUL (\\u0000)."]}
-    }
+    for url, parameter in (("/companies/", "q"), ("/assignments/", "name"), ("/employees/search/", "q")):
+        response = head.get(url, {parameter: "a\x00"})
+        assert response.status_code == 400 and f"Поле «{parameter}»" in response.text, url
+    assert head.get("/companies/", {"q": "Авто"}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -307,3 +322,9 @@ def test_a_stop_reason_and_a_delegation_comment_are_bounded(processes, demo, api
 def test_an_id_inside_a_body_past_the_largest_is_400(demo, api_client):
     body = {"title": "Позвонить", "responsible": "manager2", "instance": BIG}
     _refused(_post(api_client("manager1"), "/api/v1/tasks", body), "instance")
+
+
+def test_an_id_past_the_largest_in_a_page_form_is_a_field_error(demo, login):
+    response = login("manager1").post("/tasks/new/", {"title": "Позвонить", "responsible": "manager2", "instance": BIG})
+    assert response.status_code == 400 and not Task.objects.exists()
+    assert "instance" in response.context["form"].errors
