@@ -11,14 +11,21 @@ from django.utils.translation import gettext_lazy
 
 from analytics import figures
 from analytics.models import Baseline
+from base import texts
 from engine.models import ProcessDefinition
 
 
 def check_filters(period_from: date | None, period_to: date | None, process: str | None) -> dict[str, list[str]]:
-    """An ordered period and a known process; errors by field (empty when all is well)."""
+    """An ordered period within the days Soglasie takes as input (``base.texts.day_problem``: a
+    period from year 1 to 9999 overflowed the conversion to UTC) and a known process; errors by
+    field (empty when all is well)."""
     errors: dict[str, list[str]] = {}
+    for field, day in (("from", period_from), ("to", period_to)):
+        problem = texts.day_problem(day) if day is not None else None
+        if problem:
+            errors[field] = [problem]
     default_from, default_to = figures.default_period()
-    if (period_from or default_from) > (period_to or default_to):
+    if not errors and (period_from or default_from) > (period_to or default_to):
         errors["to"] = [_("Конец периода раньше его начала.")]
     if process and not ProcessDefinition.objects.filter(key=process).exists():
         errors["process"] = [_("Нет такого процесса.")]

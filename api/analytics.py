@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from analytics import figures
 from analytics.forms import check_filters
-from api.schemas import refusals
+from api.schemas import Day, refusals
 from base.errors import Forbidden, Invalid
 
 router = Router(tags=["analytics"])
@@ -24,8 +23,8 @@ RATIO = "«Было / стало»: 2,3 — в 2,3 раза лучше; null —
 class Filters(Schema):
     """``?from=&to=&process=``: dates in Moscow, both included; empty means the last 90 days."""
 
-    from_: date | None = Field(None, alias="from", description="первый день периода")
-    to: date | None = Field(None, description="последний день периода, включительно")
+    from_: Day | None = Field(None, alias="from", description="первый день периода")
+    to: Day | None = Field(None, description="последний день периода, включительно")
     process: str | None = Field(None, description="ключ процесса")
 
 

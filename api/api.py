@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from api.auth import AUTH
+from api.body import JsonParser, too_big
 from api.errors import validation_errors
 from api.models import DEFAULT_CLIENT, ApiToken
 from api.schemas import Error, FieldMessages, refusals
@@ -44,6 +46,7 @@ api = NinjaAPI(
     docs_url="/docs",
     docs_decorator=csp_override(DOCS_CSP),
     openapi_url="/openapi.json",
+    parser=JsonParser(),
 )
 
 
@@ -80,6 +83,11 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     return _error(request, 400, _("Проверьте введённые данные."), errors=validation_errors(exc.errors))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _refused(request, too_big())
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, _("Требуется вход в систему."))
@@ -87,6 +95,10 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, SoglasieError):
+        # ninja wraps whatever the body parser raises ("Cannot parse request body"): our parser
+        # (api.body) raises its refusal with the field and the sentence, so that is the answer.
+        return _refused(request, exc.__cause__)
     return _error(request, exc.status_code, exc.message)
 
 

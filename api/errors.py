@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 _BOUNDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "greater_than_equal": lambda ctx: _("Не меньше %(value)s") % {"value": ctx["ge"]},
     "less_than_equal": lambda ctx: _("Не больше %(value)s") % {"value": ctx["le"]},
+    "string_too_long": lambda ctx: _("Не больше %(n)s символов") % {"n": ctx["max_length"]},
+    "string_pattern_mismatch": lambda ctx: _("Не подходит под образец %(pattern)s") % {"pattern": ctx["pattern"]},
 }
 
 

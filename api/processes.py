@@ -8,7 +8,19 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from api.schemas import Id, Page, PageQuery, choice, page_of, present_when, refusals
+from api.schemas import (
+    Id,
+    LongText,
+    Moment,
+    Page,
+    PageQuery,
+    ProcessKey,
+    choice,
+    links,
+    page_of,
+    present_when,
+    refusals,
+)
 from base import clock
 from crm.services import company_of
 from engine import access, actions, forms, queries
@@ -230,8 +242,23 @@ def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/processes/{key}/start", response={201: InstanceDetail, **refusals(400, 403, 404, 409)})
-def start_process(request: HttpRequest, key: str, payload: StartIn) -> Status:
+_FIRST_ASSIGNMENT = {"assignment_id": "$response.body#/assignments/0/id"}
+_INSTANCE = {"instance_id": "$response.body#/id"}
+
+
+@router.post(
+    "/processes/{key}/start",
+    response={201: InstanceDetail, **refusals(400, 403, 404, 409)},
+    openapi_extra=links(
+        201,
+        processes_get_instance=_INSTANCE,
+        processes_stop_instance=_INSTANCE,
+        processes_get_assignment=_FIRST_ASSIGNMENT,
+        processes_complete_assignment=_FIRST_ASSIGNMENT,
+        processes_delegate_assignment=_FIRST_ASSIGNMENT,
+    ),
+)
+def start_process(request: HttpRequest, key: ProcessKey, payload: StartIn) -> Status:
     """403 when the caller may not start it, 404 for an unknown key, 409 when a per-quarter process
     already runs for that quarter, 400 for a start variable its rule refuses."""
     instance = actions.start(key, by=request.user, variables=payload.variables)
@@ -256,7 +283,7 @@ class InstanceQuery(PageQuery):
 
 
 class StopIn(Schema):
-    reason: str = ""
+    reason: LongText = ""
 
 
 @router.get("/instances", response={200: Page[InstanceOut], **refusals(400)})
@@ -298,8 +325,8 @@ class AssignmentQuery(PageQuery):
     name: str | None = Field(None, description="Часть названия, в любом регистре.")
     process: str | None = Field(None, description="Ключ процесса.")
     instance: Id | None = Field(None, description="Номер экземпляра процесса.")
-    due_before: datetime | None = Field(None, description="Срок раньше этого момента (ISO 8601).")
-    due_after: datetime | None = Field(None, description="Срок не раньше этого момента (ISO 8601).")
+    due_before: Moment | None = Field(None, description="Срок раньше этого момента (ISO 8601).")
+    due_after: Moment | None = Field(None, description="Срок не раньше этого момента (ISO 8601).")
     overdue: bool | None = Field(None, description="true — только просроченные открытые.")
     order: OrderParam = Field(None, description="due — ближайший срок первым; иначе новые первыми.")
 
@@ -324,7 +351,7 @@ class CompleteIn(Schema):
 
 class DelegateIn(Schema):
     to: str
-    comment: str = ""
+    comment: LongText = ""
 
 
 @router.get("/assignments", response={200: Page[AssignmentOut], **refusals(400)})

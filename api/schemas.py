@@ -8,25 +8,65 @@ runs, never an ``if`` repeated in each view: a value out of bounds answers 400 t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from base import listing
+from base import listing, texts
 
-#: The largest id a database integer key holds (SQLite and PostgreSQL ``bigint``); a bigger number
-#: would not even reach the database (SQLite raises OverflowError), so it is refused as input.
-MAX_ID = 2**63 - 1
+MAX_ID = texts.MAX_ID
 #: The largest ``offset``: far past any list, and a 32-bit value every database slices by.
 MAX_OFFSET = 2**31 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="Номер объекта (целое, от 1).")]
 """A path id or an id parameter: a positive database integer."""
+
+ProcessKey = Annotated[
+    str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=100, description="Ключ процесса (латиница, цифры, _).")
+]
+"""A process key in a path: the identifier its BPMN file declares (``engine.bpmn``)."""
+
+#: An ISO 8601 date as text: pydantic would otherwise read ``0`` or ``"0.5"`` as a Unix time.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: The years ``base.texts.FIRST_DAY``…``LAST_DAY``, said in the document so generated input keeps to them.
+_IN_RANGE = r"^20\d\d-"
+
+
+def _iso_text(value: Any) -> Any:
+    if isinstance(value, (date, datetime)) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("iso_date", _("Ожидается дата в формате ISO 8601 (ГГГГ-ММ-ДД)."))
+
+
+def _in_range(value: date | datetime) -> date | datetime:
+    problem = texts.day_problem(value.date() if isinstance(value, datetime) else value)
+    if problem:
+        raise PydanticCustomError("date_range", problem)
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_text), Field(json_schema_extra={"pattern": _IN_RANGE})]
+"""A date parameter (``YYYY-MM-DD``); its range is the caller's to check (``analytics.forms.check_filters``
+says it next to the other filters)."""
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": _IN_RANGE}),
+]
+"""An instant (ISO 8601, best with its offset), on a day between ``base.texts.FIRST_DAY`` and ``LAST_DAY``."""
+
+Title = Annotated[str, Field(max_length=texts.MAX_TITLE)]
+"""A title: at most ``base.texts.MAX_TITLE`` characters, refused (not cut) beyond."""
+LongText = Annotated[str, Field(max_length=texts.MAX_TEXT)]
+"""A description, a comment, a reason: at most ``base.texts.MAX_TEXT`` characters."""
 
 FieldMessages = dict[str, list[str]]
 """Messages by field id (dotted for nested items, ``__all__`` for the whole input)."""
@@ -67,6 +107,23 @@ def refusals(*statuses: int) -> dict[int, type[Error]]:
     return dict.fromkeys(sorted({401, *statuses}), Error)
 
 
+def links(status: int, **targets: dict[str, str]) -> dict[str, Any]:
+    """OpenAPI links of an answer (an endpoint's ``openapi_extra``): which operation takes which of
+    its values, ``assignment=… {"assignment_id": "$response.body#/assignments/0/id"}``. A client
+    reads them; schemathesis's stateful phase follows them, so a started instance's assignments are
+    completed and delegated with ids that exist rather than with random ones that answer 404."""
+    return {
+        "responses": {
+            status: {  # an int, as ninja keys its responses: merged into that answer, not beside it
+                "links": {
+                    operation: {"operationId": f"api_{operation}", "parameters": parameters}
+                    for operation, parameters in targets.items()
+                }
+            }
+        }
+    }
+
+
 class Page[T](Schema):
     """Some rows of a list, and how many rows the list has in all."""
 
@@ -95,6 +152,8 @@ def choice(values: Iterable[str]) -> Any:
     other value than ``values`` is refused with the list of the allowed ones (in the user's
     language, unlike pydantic's own sentence)."""
     allowed: Sequence[str] = tuple(values)
+    # The document lists "" too: it is accepted, and means the same as leaving the parameter out.
+    accepted = ("", *allowed)
 
     def check(value: Any) -> Any:
         if value is None or value == "":
@@ -105,4 +164,4 @@ def choice(values: Iterable[str]) -> Any:
             )
         return value
 
-    return Annotated[Literal[allowed] | None, BeforeValidator(check)]  # type: ignore[valid-type]
+    return Annotated[Literal[accepted] | None, BeforeValidator(check)]  # type: ignore[valid-type]

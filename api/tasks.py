@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from api.schemas import Id, Page, PageQuery, choice, page_of, refusals
+from api.schemas import Id, LongText, Moment, Page, PageQuery, Title, choice, links, page_of, refusals
 from base import clock
 from base.errors import Forbidden, Invalid
 from org.access import employee_of
@@ -89,15 +89,15 @@ def comment_out(comment: TaskComment) -> dict[str, Any]:
 
 
 class TaskIn(Schema):
-    title: str = ""
-    description: str = ""
+    title: Title = ""
+    description: LongText = ""
     responsible: str = Field("", description="Ответственный (имя пользователя).")
-    deadline: datetime | None = None
+    deadline: Moment | None = None
     instance: Id | None = Field(None, description="Номер процесса, из карточки которого задача будет видна.")
 
 
 class CommentIn(Schema):
-    text: str = ""
+    text: LongText = ""
 
 
 TaskStatusParam = choice(TaskStatus.values)
@@ -132,7 +132,16 @@ def get_task(request: HttpRequest, task_id: Id) -> dict[str, Any]:
     return task_out(_task(request, task_id), full=True, user=request.user)
 
 
-@router.post("/tasks", response={201: TaskDetail, **refusals(400, 403)})
+_TASK = {"task_id": "$response.body#/id"}
+
+
+@router.post(
+    "/tasks",
+    response={201: TaskDetail, **refusals(400, 403)},
+    openapi_extra=links(
+        201, tasks_get_task=_TASK, tasks_complete=_TASK, tasks_list_comments=_TASK, tasks_create_comment=_TASK
+    ),
+)
 def new_task(request: HttpRequest, payload: TaskIn) -> Status:
     """A plain task for a colleague (or oneself); the responsible person is notified. 403 for a
     caller who is not an employee (an administrator without a person)."""

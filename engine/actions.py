@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from base import clock
+from base import clock, texts
 from base.errors import Conflict, Forbidden, Invalid, NotFound
 from engine import access, assignees, expressions, forms, hooks, rows
 from engine.bpmn import ProcessModel, Runner
@@ -52,11 +52,12 @@ def start(key: str, *, by: Any = None, variables: dict[str, Any] | None = None, 
     model = model_for(version)
     now = clock.now()
     variables = dict(variables or {})
+    # Who started is the engine's fact, never the caller's: a start variable cannot claim it.
+    variables.pop("starter", None)
+    variables = _declared_start(model, variables)
     for name, value in unique_default(model.properties, now).items():
         variables[name] = variables.get(name) or value  # a manual start without one runs for today's
     unique_value = _unique_value(model, variables)
-    # Who started is the engine's fact, never the caller's: a start variable cannot claim it.
-    variables.pop("starter", None)
     if starter is not None:
         variables["starter"] = starter.username
     try:
@@ -93,6 +94,19 @@ def unique_default(properties: dict[str, Any], moment: datetime, tz: str | None 
     rule = hooks.UNIQUE_KEYS.get(name) if name else None
     value = rule.value_at(properties, moment, tz or settings.TIME_ZONE) if rule is not None else None
     return {name: value} if value else {}
+
+
+def _declared_start(model: ProcessModel, variables: dict[str, Any]) -> dict[str, Any]:
+    """Only the variables the process declares for a start, cleaned by their fields
+    (``ProcessModel.start_variables``, ``forms.clean_start``); any other is refused by name."""
+    cleaned, errors = forms.clean_start(
+        model.start_variables(),
+        variables,
+        employee_exists=lambda username: directory.employee_by_username(str(username)) is not None,
+    )
+    if errors:
+        raise Invalid(errors)
+    return cleaned
 
 
 def _unique_value(model: ProcessModel, variables: dict[str, Any]) -> str | None:
@@ -254,6 +268,7 @@ def resume_after_task(instance_id: int, process_task_id: str, *, actor: Employee
 
 def delegate(assignment_id: int, *, by: Any, to: str, comment: str = "") -> Assignment:
     """Hand an open assignment to a colleague, with a comment; both are told."""
+    _check_text("comment", comment)
     actor = employee_of(by)
     with transaction.atomic(), batched_writes():
         assignment, instance = lock_assignment(assignment_id)
@@ -336,6 +351,7 @@ def move(
 
 def stop(instance_id: int, *, by: Any, reason: str = "") -> Instance:
     """Stop a running instance: open assignments cancelled, outcome ``stopped``."""
+    _check_text("reason", reason)
     actor = employee_of(by)
     with transaction.atomic(), batched_writes():
         instance = lock_instance(instance_id)
@@ -350,3 +366,10 @@ def stop(instance_id: int, *, by: Any, reason: str = "") -> Instance:
         step.finish(Outcome.STOPPED, {"reason": reason})
         step.save()
     return instance
+
+
+def _check_text(name: str, value: str) -> None:
+    """A comment or a reason of at most ``base.texts.MAX_TEXT`` characters, storable: refused, not cut."""
+    problems = texts.text_problems(value or "", texts.MAX_TEXT)
+    if problems:
+        raise Invalid({name: problems})

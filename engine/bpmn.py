@@ -227,6 +227,20 @@ class ProcessModel:
     spec: Any = field(default=None, repr=False, compare=False)
     subprocess_specs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def start_variables(self) -> dict[str, FieldDef | None]:
+        """The variables a start may set, each with the form field that types it: the ``unique_by``
+        variable and the names of ``start_variables`` (plain values, None), and every field of the
+        process's forms (a start pre-fills them, as a card's name). Anything else a start is refused:
+        a client cannot plant a variable that a condition or a hook reads."""
+        declared: dict[str, FieldDef | None] = {}
+        for task in self.user_tasks.values():
+            for form_field in task.form.fields:
+                declared.setdefault(form_field.id, form_field)
+        listed = [self.properties.get("unique_by", ""), *self.properties.get("start_variables", "").split(",")]
+        for name in filter(None, (name.strip() for name in listed)):
+            declared.setdefault(name, None)
+        return declared
+
     @property
     def has_plain_tasks(self) -> bool:
         """Whether some step is a plain task (задача, ``kind="task"``) rather than an assignment."""
@@ -581,6 +595,9 @@ def _check_process_properties(pid: str, props: dict[str, str], chk: _Checker) ->
             chk.add(pid, _("schedule_tz: неизвестный часовой пояс «%(v)s»") % {"v": tz})
     if props.get("unique_by") and not _KEY.match(props["unique_by"]):
         chk.add(pid, _("unique_by: ожидается имя переменной"))
+    for name in filter(None, (n.strip() for n in props.get("start_variables", "").split(","))):
+        if not _KEY.match(name):
+            chk.add(pid, _("start_variables: недопустимое имя переменной «%(v)s»") % {"v": name})
     roles = props.get("start_roles")
     if roles is not None and roles.strip() != "*":
         for code in (r.strip() for r in roles.split(",")):

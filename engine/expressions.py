@@ -12,6 +12,10 @@ of node types, functions and methods (deploy time, so a bad file is refused befo
 ``EvalWithCompoundTypes`` with no builtins, our own size-limited operators, a step budget, and a
 length limit on every intermediate string/list/dict, so that ``9**9**9``, ``'a'*10**10`` or a huge
 comprehension fail fast with :class:`ExpressionError` instead of eating the worker's memory.
+
+Safe under threads (gunicorn runs several per worker): every limit is a constant read at run time,
+every count is kept on the evaluator made for one evaluation, and nothing at module level changes
+while expressions run but the cache of checked trees, which only ever holds immutable trees.
 """
 
 from __future__ import annotations
@@ -352,6 +356,7 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):
         for node_type in (ast.JoinedStr, ast.FormattedValue):
             self.nodes.pop(node_type, None)
         self.steps = 0
+        self._comprehension_items = 0
 
     def _eval(self, node: ast.AST) -> Any:
         self.steps += 1
@@ -363,13 +368,20 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):
             raise ExpressionError(_("Слишком длинный результат"))
         return result
 
-    def _eval_comprehension(self, node: ast.AST) -> Any:
-        saved = simpleeval.MAX_COMPREHENSION_LENGTH
-        simpleeval.MAX_COMPREHENSION_LENGTH = min(saved, MAX_COLLECTION)
-        try:
-            return super()._eval_comprehension(node)
-        finally:
-            simpleeval.MAX_COMPREHENSION_LENGTH = saved
+    # simpleeval counts the items of every comprehension of one evaluation in ``_max_count`` and
+    # compares the count with its module's MAX_COMPREHENSION_LENGTH (10,000). Our limit is checked
+    # as the count grows, on this instance: nothing shared with an evaluation in another thread
+    # (swapping the module's constant for the length of a comprehension let one thread's
+    # evaluation restore it under another's feet).
+    @property
+    def _max_count(self) -> int:
+        return self._comprehension_items
+
+    @_max_count.setter
+    def _max_count(self, count: int) -> None:
+        if count > MAX_COLLECTION:
+            raise ExpressionError(_("Слишком длинный результат"))
+        self._comprehension_items = count
 
 
 def _all_functions(functions: Mapping[str, Callable[..., Any]] | None) -> dict[str, Callable[..., Any]]:
@@ -385,6 +397,7 @@ def _all_functions(functions: Mapping[str, Callable[..., Any]] | None) -> dict[s
 
 
 def _run(tree: ast.AST, expr: str, names: Any, functions: dict[str, Callable[..., Any]]) -> Any:
+    # One evaluator per evaluation: its counters (steps, comprehension items) are its own.
     evaluator = _Evaluator(names, functions)
     evaluator.expr = expr
     try:

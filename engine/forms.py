@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
+from base import texts
 from engine import expressions
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "FormDefinition",
     "Option",
     "check_form",
+    "clean_start",
     "field_from_dict",
     "initial_values",
     "to_api",
@@ -49,7 +51,7 @@ LIST_TYPES = frozenset({"url_list", "employees", "list"})
 DECISION_FIELDS = ("decision", "action", "reason", "sent")
 
 MAX_TEXT = 1_000
-MAX_TEXTAREA = 20_000
+MAX_TEXTAREA = texts.MAX_TEXT
 MAX_URL = 2_000
 MAX_ITEMS = 200
 
@@ -201,6 +203,8 @@ def _check_url(value: Any) -> tuple[str | None, str | None]:
     url = value.strip()
     if len(url) > MAX_URL:
         return None, _("Слишком длинная ссылка")
+    if texts.unstorable(url):
+        return None, texts.unstorable(url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -218,6 +222,9 @@ def _clean_scalar(
     f: FieldDef, value: Any, employee_exists: Callable[[str], bool]
 ) -> tuple[Any, list[str]]:
     """Clean a non-empty value of a scalar field; returns (cleaned, errors)."""
+    unstorable = texts.unstorable(value) if isinstance(value, str) else None
+    if unstorable:  # a NUL or a lone surrogate: refused before it reaches a query or a variable
+        return None, [unstorable]
     if f.type in ("text", "textarea"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
@@ -340,7 +347,7 @@ def _clean_list(
     elif f.type == "employees":
         seen: set[str] = set()
         for i, item in enumerate(items, start=1):
-            name = item.strip() if isinstance(item, str) else None
+            name = item.strip() if isinstance(item, str) and not texts.unstorable(item) else None
             if not name or not employee_exists(name):
                 field_errors.append(_("Сотрудник %(n)s: %(error)s")
                                     % {"n": i, "error": _("Сотрудник не найден или неактивен")})
@@ -383,6 +390,48 @@ def validate(
         errors=errors,
     )
     return cleaned, errors
+
+
+def clean_start(
+    declared: Mapping[str, FieldDef | None],
+    data: Mapping[str, Any],
+    *,
+    employee_exists: Callable[[str], bool],
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean the variables of a start; returns ``(cleaned, errors)`` like :func:`validate`.
+
+    Each name must be one the process declares (``ProcessModel.start_variables``), else the error
+    names it. A form field's value is cleaned by that field, optional here (its step asks for it
+    later); a plain declared variable (``unique_by``, ``start_variables``) takes a short text, a
+    number, a boolean or null: a condition reads it, a structure has no business there.
+    """
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if name not in declared:
+            errors[name] = [_("Процесс не принимает переменную «%(name)s» при запуске.") % {"name": name}]
+            continue
+        definition = declared[name]
+        if definition is None:
+            problems = _plain_start_problems(value)
+            if problems:
+                errors[name] = problems
+            else:
+                cleaned[name] = value.strip() if isinstance(value, str) else value
+            continue
+        optional = replace(definition, required=False, required_if=None, min_items=None)
+        cleaned.update(_validate_fields(
+            [optional], {name: value}, employee_exists=employee_exists, variables={}, prefix="", errors=errors,
+        ))
+    return cleaned, errors
+
+
+def _plain_start_problems(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return texts.text_problems(value, MAX_TEXT)
+    if value is None or isinstance(value, (bool, int, float)):
+        return []
+    return [_("Ожидается текст, число или да/нет")]
 
 
 # --- presentation ----------------------------------------------------------------------------------

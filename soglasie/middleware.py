@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -55,6 +56,24 @@ class RefusalPagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> Any:
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> Any:
+        """A query string or a form post with a character no database stores (a NUL: Django
+        decodes form posts, so no lone surrogate survives) is refused here, once for every page,
+        before a view reads it into a query (PostgreSQL refuses NUL in text)."""
+        if request.path_info.startswith("/api/"):
+            return None  # the API checks its own input (api.body)
+        from base.errors import Invalid
+        from base.texts import unstorable
+
+        for values in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+            for name, items in values.lists():
+                problem = next((p for text in (name, *items) if (p := unstorable(text))), None)
+                if problem:
+                    field = name if not unstorable(name) else "?"
+                    message = _("Поле «%(field)s»: %(problem)s") % {"field": field, "problem": problem}
+                    return self.process_exception(request, Invalid({field: [problem]}, message=message))
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         from django.shortcuts import render

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from base import clock
+from base import clock, texts
 from engine import access
 from engine.models import Instance
 from org import directory
@@ -27,8 +27,10 @@ class EmployeeChoiceField(forms.ModelChoiceField):
 
 
 class TaskForm(forms.Form):
-    title = forms.CharField(label=_("Название"), max_length=300)
-    description = forms.CharField(label=_("Описание"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    title = forms.CharField(label=_("Название"), max_length=texts.MAX_TITLE)
+    description = forms.CharField(
+        label=_("Описание"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=texts.MAX_TEXT
+    )
     responsible = EmployeeChoiceField(
         label=_("Ответственный"),
         queryset=Employee.objects.none(),
@@ -45,6 +47,7 @@ class TaskForm(forms.Form):
         label=_("Номер процесса"),
         required=False,
         min_value=1,
+        max_value=texts.MAX_ID,
         help_text=_("Необязательно: задача будет видна из карточки процесса."),
     )
 
@@ -61,6 +64,9 @@ class TaskForm(forms.Form):
 
     def clean_deadline(self) -> Any:
         deadline = self.cleaned_data.get("deadline")
+        problem = texts.day_problem(deadline.date()) if deadline is not None else None
+        if problem:
+            raise forms.ValidationError(problem)
         if deadline is not None and deadline <= clock.now():
             raise forms.ValidationError(_("Срок уже прошёл: укажите время в будущем"))
         return deadline

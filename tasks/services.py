@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from base import clock
+from base import clock, texts
 from base.errors import Conflict, Forbidden, Invalid, NotFound
 from engine import actions
 from engine.hooks import PlainTask
@@ -38,14 +38,19 @@ def create_task(
     now: datetime | None = None,
 ) -> Task:
     errors: dict[str, list[str]] = {}
-    if not (title or "").strip():
+    title = (title or "").strip()
+    if not title:
         errors["title"] = [_("Обязательное поле")]
+    for name, value, limit in (("title", title, texts.MAX_TITLE), ("description", description, texts.MAX_TEXT)):
+        problems = texts.text_problems(value, limit)
+        if problems:
+            errors.setdefault(name, []).extend(problems)
     if responsible is None or not responsible.is_active:
         errors["responsible"] = [_("Сотрудник не найден или неактивен")]
     if errors:
         raise Invalid(errors)
     task = Task.objects.create(
-        title=title.strip()[:300],
+        title=title,
         description=description,
         responsible=responsible,
         created_by=created_by,
@@ -88,8 +93,12 @@ def complete_task(task_id: int, *, by: Any) -> Task:
 
 
 def add_comment(task: Task, *, author: Employee, text: str) -> TaskComment:
+    """A comment of at most ``base.texts.MAX_TEXT`` characters: a longer one is refused, not cut."""
     if not (text or "").strip():
         raise Invalid({"text": [_("Обязательное поле")]})
+    problems = texts.text_problems(text, texts.MAX_TEXT)
+    if problems:
+        raise Invalid({"text": problems})
     return TaskComment.objects.create(task=task, author=author, text=text.strip(), created_at=clock.now())
 
 
@@ -97,7 +106,9 @@ class ProcessTasks:
     """The engine's plain-task steps (``engine.hooks.PlainTasks``): a task the process waits for."""
 
     def open(self, task: PlainTask) -> None:
-        create_task(created_by=None, **vars(task))
+        # The title is the step's, rendered from the process's variables: shortened, never refused,
+        # so a long name in a card cannot stop the process (a person's title is refused instead).
+        create_task(created_by=None, **{**vars(task), "title": task.title.strip()[: texts.MAX_TITLE]})
 
     def waiting(self, instance: Any) -> set[str]:
         return set(Task.objects.filter(instance=instance).values_list("process_task_id", flat=True))
