@@ -55,7 +55,8 @@ class JsonParser(Parser):
             if unstorable(key):  # a name that cannot be shown back names no field
                 problems.setdefault(WHOLE, []).append(unstorable(key) or "")
                 continue
-            found = [problem for value in values if (problem := unstorable(value))]
+            # uploaded files (multipart) come through here too: their bytes are the files room's
+            found = [problem for value in values if isinstance(value, str) and (problem := unstorable(value))]
             if found:
                 problems[key] = found[:1]
         if problems:
