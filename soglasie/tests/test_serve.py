@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,29 +16,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from soglasie.tests.children import ROOT, Child, free_port, wait_gone
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / ".venv/bin/gunicorn").exists(), reason="needs the project's .venv"
-)
+pytestmark = pytest.mark.skipif(not (ROOT / ".venv/bin/gunicorn").exists(), reason="needs the project's .venv")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-class Serve:
-    """``scripts/serve`` in a session of its own, its output (stdout and stderr) read line by line."""
+class Serve(Child):
+    """``scripts/serve`` on a SQLite file of its own in ``tmp_path``."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.port = free_port()
@@ -51,43 +33,7 @@ class Serve:
             "DATABASE_URL": f"sqlite:///{tmp_path}/run.sqlite3",
         }
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        self.process = subprocess.Popen(
-            [str(ROOT / "scripts/serve")],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
-
-    @property
-    def output(self) -> str:
-        with self._changed:
-            return "".join(self.lines)
-
-    def wait_for_line(self, text: str, *, timeout: float = 60) -> None:
-        """Until a line of the output contains ``text`` (the script said it)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not any(text in line for line in self.lines):
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
-                    raise AssertionError(f"{text!r} never appeared in:\n{''.join(self.lines)}")
-                self._changed.wait(left)
+        super().__init__([str(ROOT / "scripts/serve")], env)
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -128,11 +74,6 @@ class Serve:
             time.sleep(0.1)  # polling the process table for the condition
         raise AssertionError(f"no new {word} process:\n{self.output}")
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
 
 @pytest.fixture
 def serve(tmp_path) -> Iterator[Serve]:
@@ -140,14 +81,7 @@ def serve(tmp_path) -> Iterator[Serve]:
     try:
         yield server
     finally:
-        server.stop()
-
-
-def wait_gone(pids: list[int], timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
-        time.sleep(0.1)
-    return not any(alive(pid) for pid in pids)
+        server.kill()
 
 
 def test_serve_answers_and_stops_on_sigterm(serve):
