@@ -8,6 +8,7 @@ import json
 import os
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -22,7 +23,8 @@ def healthz() -> tuple[int, dict]:
     return response.status_code, response.json()
 
 
-def test_healthy_after_a_worker_pass_without_logging_in(db, time_machine):
+@pytest.mark.django_db(transaction=True)  # the worker closes a connection left inside a transaction
+def test_healthy_after_a_worker_pass_without_logging_in(time_machine):
     time_machine.move_to("2026-11-02T07:00:00+00:00", tick=False)
     assert healthz() == (503, {"database": True, "migrations": True, "worker": False, "worker_seen_at": None})
     call_command("worker", once=True, stdout=io.StringIO())
