@@ -76,6 +76,8 @@ class BackupError(Exception):
 
 @dataclass
 class Summary:
+    """What ``backup`` wrote, for its one line of output."""
+
     path: Path
     vendor: str
     files: int
@@ -84,6 +86,7 @@ class Summary:
 
 
 def version() -> str:
+    """The installed Soglasie's version, written into the manifest so a restore can name it."""
     try:
         return importlib.metadata.version("soglasie")
     except importlib.metadata.PackageNotFoundError:
@@ -96,6 +99,7 @@ def files_root() -> Path:
 
 
 def vendor(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """``sqlite`` or ``postgresql``: the two databases a backup knows how to copy consistently."""
     name = connections[alias].vendor
     if name not in MEMBERS:
         raise BackupError(
@@ -131,6 +135,8 @@ def _pg_arguments(alias: str) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ}
     if s.get("PASSWORD"):
         env["PGPASSWORD"] = str(s["PASSWORD"])
+    if s.get("OPTIONS", {}).get("sslmode"):
+        env["PGSSLMODE"] = str(s["OPTIONS"]["sslmode"])
     return arguments, env
 
 
@@ -213,7 +219,10 @@ def _add(archive: tarfile.TarFile, path: Path, name: str, sums: dict[str, dict[s
     info.uname = info.gname = ""
     with path.open("rb") as raw:
         reader = _Hashing(raw)
-        archive.addfile(info, reader)
+        try:
+            archive.addfile(info, reader)
+        except OSError:  # tarfile's "unexpected end of data": the file shrank while it was read
+            reader.size = -1
     if reader.size != info.size:
         raise BackupError(_("Файл %(name)s изменился во время копирования; повторите.") % {"name": name})
     sums[name] = {"sha256": reader.sha256.hexdigest(), "size": reader.size}
@@ -288,6 +297,8 @@ def known_migrations() -> set[str]:
 
 @dataclass
 class Restored:
+    """What ``restore`` brought back; ``unapplied`` are the code's migrations the archive lacks."""
+
     vendor: str
     files: int
     created_at: str
