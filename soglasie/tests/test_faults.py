@@ -198,6 +198,24 @@ CRASHES: dict[str, tuple[str, float, Callable[[dict[str, Any]], bool]]] = {
 }
 
 
+def restarted(env: dict[str, str], at: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The worker started again with its clock at ``at``: what it found, and what it left."""
+    resumed = run_helper(["resume", "--at", at.isoformat()], env)
+    return resumed["before"], resumed["after"]
+
+
+def killed_while_the_server_holds_a_mail(inbox: HoldingInbox, env: dict[str, str]) -> datetime:
+    """A worker six days ahead, killed once the SMTP server holds its ``inbox.hold_at``-th mail
+    (all its timers and starts are done by then); returns the instant its sweep counted from."""
+    worker = Child([*HELPER, "work", "--block", "none", "--days", "6"], env)
+    try:
+        t0 = datetime.fromisoformat(json.loads(worker.wait_for_line('"t0"'))["t0"])
+        assert inbox.held.wait(60), worker.output
+    finally:
+        worker.kill()
+    return t0
+
+
 @pytest.mark.parametrize("crash", list(CRASHES))
 def test_the_worker_killed_in_the_middle_of_a_sweep_fires_each_thing_once_after_a_restart(
     crash, shared_database, tmp_path, smtp
@@ -213,8 +231,7 @@ def test_the_worker_killed_in_the_middle_of_a_sweep_fires_each_thing_once_after_
         worker.kill()
     assert inbox.messages == []  # e-mails go out after the sweep: none yet
 
-    resumed = run_helper(["resume", "--at", (t0 + timedelta(days=days, minutes=10)).isoformat()], env)
-    before, after = resumed["before"], resumed["after"]
+    before, after = restarted(env, t0 + timedelta(days=days, minutes=10))
     assert in_the_middle(before), before
     assert after == expected_after(days, after["periods_due"])
     assert after["periods_due"] >= 5
@@ -228,18 +245,12 @@ def test_the_worker_killed_in_the_middle_of_an_smtp_conversation_sends_that_mail
     inbox, port = smtp
     inbox.hold_at = 10
     env = child_env(tmp_path, shared_database, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
-    worker = Child([*HELPER, "work", "--block", "none", "--days", "6"], env)
-    try:
-        t0 = datetime.fromisoformat(json.loads(worker.wait_for_line('"t0"'))["t0"])
-        assert inbox.held.wait(60), worker.output
-    finally:
-        worker.kill()
+    t0 = killed_while_the_server_holds_a_mail(inbox, env)
     inbox.release.set()  # the held message is answered "451" to a sender that is gone: never accepted
     assert len(inbox.messages) == 9
 
     # within the lease (5 minutes) nobody sends the claimed row; after it, the restarted worker does
-    resumed = run_helper(["resume", "--at", (t0 + timedelta(days=6, minutes=10)).isoformat()], env)
-    before, after = resumed["before"], resumed["after"]
+    before, after = restarted(env, t0 + timedelta(days=6, minutes=10))
     assert before["outbox"]["sent"] == 9 and before["outbox"]["claimed"] == 1
     assert after == expected_after(6, after["periods_due"])
     assert len(inbox.messages) == after["outbox"]["total"]
@@ -267,19 +278,15 @@ def test_a_mail_accepted_but_not_yet_recorded_when_the_worker_dies_goes_out_agai
     inbox.hold_at, inbox.mode = 10, "accept"
     inbox.on_accept = lambda: released.append(hold_database_writes(shared_database))
     env = child_env(tmp_path, shared_database, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
-    worker = Child([*HELPER, "work", "--block", "none", "--days", "6"], env)
     try:
-        t0 = datetime.fromisoformat(json.loads(worker.wait_for_line('"t0"'))["t0"])
-        assert inbox.held.wait(60), worker.output
+        t0 = killed_while_the_server_holds_a_mail(inbox, env)
     finally:
-        worker.kill()
         for release in released:
             release()
     assert len(inbox.messages) == 10
 
-    resumed = run_helper(["resume", "--at", (t0 + timedelta(days=6, minutes=10)).isoformat()], env)
-    after = resumed["after"]
-    assert resumed["before"]["outbox"]["sent"] == 9  # the tenth went out, but its row could not say so
+    before, after = restarted(env, t0 + timedelta(days=6, minutes=10))
+    assert before["outbox"]["sent"] == 9  # the tenth went out, but its row could not say so
     assert after == expected_after(6, after["periods_due"])
     # the one e-mail nobody can know was sent is sent twice, as the same message
     assert len(inbox.messages) == after["outbox"]["total"] + 1
