@@ -315,6 +315,11 @@ class Timer(models.Model):
         return f"{self.key} @ {self.due_at:%Y-%m-%d %H:%M}"
 
     @property
+    def is_reminder(self) -> bool:
+        """A reminder timer (``notify="reminder"``): its firing tells the assignee."""
+        return (self.properties or {}).get("notify") == "reminder"
+
+    @property
     def pending(self) -> bool:
         return self.fired_at is None and self.cancelled_at is None
 

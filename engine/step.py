@@ -19,7 +19,7 @@ import contextlib
 import contextvars
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,14 +55,47 @@ class Step:
     runner: Runner
     actor: Employee | None
     now: datetime
+    fired: list[Timer] = field(default_factory=list)
+
+    def record_timer(self, timer: Timer) -> None:
+        """``timer`` fired in this step: its row says so and the history has it; a reminder is sent
+        after the advance, if its assignment still waits then (:meth:`_remind`)."""
+        timer.fired_at = self.now
+        timer.save(update_fields=["fired_at"])
+        history(
+            self.instance,
+            HistoryEvent.REMINDER if timer.is_reminder else HistoryEvent.TIMER,
+            assignment=timer.assignment,
+            key=timer.key,
+            at=self.now,
+            data={"timer": timer.key},
+        )
+        self.fired.append(timer)
 
     def advance(self) -> None:
         with clock.frozen(self.now):  # every time Spiff computes in this step is the step's instant
-            self.runner.advance(call_service=self._call_service)
+            also_fired = self.runner.advance(call_service=self._call_service)
+        if also_fired and self.model.timers:
+            # Every timer due by now fires in this step, not only the one a sweep claimed: after the
+            # worker was down, a reminder and an interrupting timer of one assignment may both be due.
+            for timer in self.instance.timers.filter(
+                task_id__in=[t.id for t in also_fired], fired_at__isnull=True, cancelled_at__isnull=True
+            ).select_related("assignment"):
+                self.record_timer(timer)
+        if self.fired:
+            self._remind()
         if self.runner.finished and self.instance.running:
             self.finish(self.runner.outcome or Outcome.COMPLETED)
         else:
             self.sync()
+
+    def _remind(self) -> None:
+        """A reminder that fired tells the assignee, unless its assignment went away in this step."""
+        ready = {t.id for t in self.runner.ready_user_tasks()} if not self.runner.finished else set()
+        for timer in self.fired:
+            assignment = timer.assignment
+            if timer.is_reminder and assignment is not None and assignment.is_open and assignment.task_id in ready:
+                hooks.emit(hooks.Event(hooks.EventKind.REMINDER, self.instance, assignment))
 
     def _call_service(self, topic: str, variables: dict[str, Any]) -> dict[str, Any] | None:
         hook = hooks.SERVICE_HOOKS[topic]

@@ -86,21 +86,8 @@ def _fire_timer(timer_id: int, now: datetime) -> bool:
             return False
         model = model_of(instance)
         runner = Runner.load(model, instance.state)
-        timer.fired_at = now
-        timer.save(update_fields=["fired_at"])
-        assignment = timer.assignment
-        reminder = (timer.properties or {}).get("notify") == "reminder"
-        history(
-            instance,
-            HistoryEvent.REMINDER if reminder else HistoryEvent.TIMER,
-            assignment=assignment,
-            key=timer.key,
-            at=now,
-            data={"timer": timer.key},
-        )
-        if reminder and assignment is not None and assignment.is_open:
-            hooks.emit(hooks.Event(hooks.EventKind.REMINDER, instance, assignment))
         step = Step(instance=instance, model=model, runner=runner, actor=None, now=now)
+        step.record_timer(timer)
         step.advance()
         step.save()
         return True

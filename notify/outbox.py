@@ -4,6 +4,11 @@ A row is claimed by a conditional UPDATE that moves its ``next_attempt_at`` forw
 the worker whose UPDATE matched sends it. The SMTP conversation happens outside any transaction, so
 a slow mail server never holds a database lock. A failure is recorded and retried with exponential
 backoff; the in-app notification is never touched.
+
+A worker killed during the SMTP conversation leaves its row claimed: it is sent after the lease, by
+whichever worker runs then. Killed in the instant between the server's "250 accepted" and the row's
+``sent_at``, it cannot know the mail went out, and the mail goes out a second time; both copies carry
+the same ``Message-ID`` (:func:`message_id`), by which mail servers and readers can tell the second.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F
 
@@ -32,6 +38,12 @@ def unbreakable(subject: str) -> str:
     folder splits inside the text instead, which decoders join back exactly.
     """
     return subject.replace(" ", "\u00a0")
+
+
+def message_id(email: OutboxEmail) -> str:
+    """The same ``Message-ID`` for every attempt at one outbox row, and for no other row."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<outbox.{email.pk}.{email.created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -56,7 +68,12 @@ def send_due(now: datetime | None = None, *, limit: int = 100) -> tuple[int, int
             continue  # another worker has it
         email = OutboxEmail.objects.get(pk=pk)
         try:
-            EmailMessage(subject=unbreakable(email.subject), body=email.body, to=[email.to]).send()
+            EmailMessage(
+                subject=unbreakable(email.subject),
+                body=email.body,
+                to=[email.to],
+                headers={"Message-ID": message_id(email)},
+            ).send()
         except (OSError, ValueError) as error:  # SMTP and socket errors (OSError), bad headers
             failed += 1
             log.warning("e-mail %s to %s failed: %s", pk, email.to, error)

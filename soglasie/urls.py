@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 
 from api.api import api
 from org import views as org_views
+from soglasie.health import healthz
 
 admin.site.site_header = "Soglasie"
 admin.site.site_title = "Soglasie"
@@ -15,6 +16,7 @@ admin.site.site_title = "Soglasie"
 urlpatterns = [
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("work.urls")),
     path("", include("files.urls")),

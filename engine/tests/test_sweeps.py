@@ -130,3 +130,56 @@ def test_an_intermediate_timer_waits_then_continues(demo, time_machine):
     assert not instance.assignments.exists()
     sweeps.fire_due(timer.due_at)
     assert instance.assignments.get().key == "after"
+
+
+def test_a_worker_catching_up_records_each_boundary_timer_that_fired_in_the_same_step(demo, time_machine):
+    """After the worker was down (killed, stopped) a reminder and an interrupting timer of one
+    assignment can both be due: both fire in one step, and both are recorded as fired, with their
+    history; nobody is reminded of the assignment the interrupting timer took away."""
+    from pathlib import Path
+
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    Schedule.objects.update(enabled=False)
+    deploy((Path(__file__).parent / "bpmn/timers.bpmn").read_bytes())
+    instance = actions.start("timers", by=demo["manager1"].user)
+    send = instance.assignments.get()
+    fired = sweeps.fire_due(send.created_at + timedelta(days=32))
+    assert fired.timers == 1  # one claimed by the sweep; the other fired inside its step
+    timers = {t.key: t for t in Timer.objects.filter(instance=instance)}
+    assert timers["remind"].fired_at is not None and timers["give_up"].fired_at is not None
+    assert timers["give_up"].cancelled_at is None
+    events = list(instance.history.order_by("pk").values_list("event", "key"))
+    assert events[2:] == [
+        ("reminder", "remind"),
+        ("timer", "give_up"),
+        ("cancelled", "send_to_clients"),
+        ("stopped", ""),
+    ]
+    instance.refresh_from_db()
+    assert instance.outcome == "stopped"
+    assert not Notification.objects.filter(kind="reminder").exists()
+    assert sweeps.fire_due(send.created_at + timedelta(days=40)).timers == 0
+
+
+def test_two_reminders_due_together_are_both_sent_once(demo, time_machine):
+    from engine.tests.builder import Process
+    from engine.tests.flows import SENT_FORM
+
+    time_machine.move_to("2026-11-02T07:00:00+00:00")
+    Schedule.objects.update(enabled=False)
+    p = Process("t_two_reminders", "Два напоминания", properties={"start_roles": "*"})
+    p.start().user("send", "Отправить документы", "role('sales_admin')", form=SENT_FORM)
+    p.boundary_timer("first", "send", "P1D", notify="reminder").end("after_first")
+    p.boundary_timer("second", "send", "P2D", notify="reminder").end("after_second")
+    p.end("end", outcome="completed").chain("start", "send", "end")
+    p.chain("first", "after_first").chain("second", "after_second")
+    deploy(p.xml())
+    instance = actions.start("t_two_reminders", by=demo["manager1"].user)
+    send = instance.assignments.get()
+    sweeps.fire_due(send.created_at + timedelta(days=3))  # the worker was down for both
+    sweeps.fire_due(send.created_at + timedelta(days=3, minutes=1))
+    assert Notification.objects.filter(kind="reminder", assignment=send).count() == 2
+    assert instance.history.filter(event="reminder").count() == 2
+    assert Timer.objects.filter(instance=instance, fired_at__isnull=False).count() == 2
+    send.refresh_from_db()
+    assert send.is_open

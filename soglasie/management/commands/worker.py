@@ -1,20 +1,25 @@
 """``worker``: the background worker. Sweeps timers, deadlines, scheduled starts and the e-mail
-outbox until stopped; several may run at once (each row is claimed by one)."""
+outbox until stopped; several may run at once (each row is claimed by one). Every pass begins with a
+heartbeat (``soglasie.models.WorkerHeartbeat``) that ``/healthz`` reads."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from base import clock
 from engine.bpmn import DeployError
 from engine.sweeps import fire_due
 from notify.outbox import send_due
 from processes.apps import deploy_files
+from soglasie.models import WorkerHeartbeat
 
 log = logging.getLogger("soglasie.worker")
 
@@ -36,6 +41,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         self.stdout.write("Фоновый обработчик запущен.")
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = clock.now()
         passes = 0
         while not stop.is_set():
             close_old_connections()
@@ -44,15 +51,16 @@ class Command(BaseCommand):
                     deploy_files()
                 except DeployError as error:
                     log.error("processes/ has a file that does not deploy: %s", error)
-            self.sweep()
             passes += 1
+            self.sweep(passes)
             if once:
                 break
             stop.wait(interval)
         self.stdout.write("Фоновый обработчик остановлен.")
 
-    def sweep(self) -> None:
+    def sweep(self, passes: int) -> None:
         try:
+            WorkerHeartbeat.beat(self.name, passes, self.started_at)
             fired = fire_due()
             for error in fired.errors:
                 log.error("%s", error)
