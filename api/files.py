@@ -94,7 +94,8 @@ def get_file(request: HttpRequest, file_id: Id) -> dict[str, Any]:
             "200": {
                 "description": "Содержимое файла: Content-Disposition: attachment с его именем (RFC 6266), "
                 "X-Content-Type-Options: nosniff.",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                # the type read from the file's own bytes (application/pdf, image/png, …)
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

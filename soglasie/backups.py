@@ -5,7 +5,7 @@ The archive (``tar.gz``) holds
 - ``database.sqlite3`` (SQLite: a consistent copy made with SQLite's online backup API while the
   web server and the worker keep writing) or ``database.pgdump`` (PostgreSQL: ``pg_dump
   --format=custom`` in one snapshot, the same snapshot the manifest's migrations are read in);
-- ``files/``: everything under ``MEDIA_ROOT`` (the stored files; empty until the files arrive);
+- ``files/``: everything in the folder of the ``files`` storage (the stored files);
 - ``manifest.json`` last: the format, the Soglasie version, the time, the database's vendor and
   applied migrations, and the SHA-256 and size of every other member.
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
@@ -93,9 +93,14 @@ def version() -> str:
         return "unknown"
 
 
-def files_root() -> Path:
-    """Where the stored files live (``MEDIA_ROOT``, under ``SOGLASIE_VAR_DIR``)."""
-    return Path(settings.MEDIA_ROOT)
+def files_root() -> Path | None:
+    """Where the stored files live: the folder of the ``files`` storage (``SOGLASIE_VAR_DIR/files``
+    by default). None when they are kept in an S3-compatible store (``FILES_STORAGE=s3``), which
+    keeps copies of its own: the archive then holds the database alone."""
+    try:
+        return Path(storages["files"].path(""))
+    except NotImplementedError:
+        return None
 
 
 def vendor(alias: str = DEFAULT_DB_ALIAS) -> str:
@@ -206,7 +211,7 @@ def _snapshot_postgresql(alias: str, target: Path) -> list[str]:
 
 def _stored_files() -> Iterator[tuple[Path, str]]:
     root = files_root()
-    if not root.is_dir():
+    if root is None or not root.is_dir():
         return
     for path in sorted(root.rglob("*")):
         if path.is_file() and not path.is_symlink():
@@ -344,7 +349,7 @@ def _read(path: Path, work: Path) -> dict[str, Any]:
 
 
 def restore(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Restored:
-    """Restore the archive at ``path`` into this (empty) database and ``MEDIA_ROOT``."""
+    """Restore the archive at ``path`` into this (empty) database and files folder."""
     path = Path(path)
     kind = vendor(alias)
     present = data_present(alias)
@@ -354,7 +359,7 @@ def restore(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Restored:
             _("В базе уже есть данные (%(rows)s): восстановление возможно только в пустую базу.") % {"rows": rows}
         )
     root = files_root()
-    if root.is_dir() and any(root.iterdir()):
+    if root is not None and root.is_dir() and any(root.iterdir()):
         raise BackupError(_("В папке файлов %(folder)s уже что-то есть: нужна пустая.") % {"folder": root})
     with tempfile.TemporaryDirectory(prefix="soglasie-restore-") as folder:
         work = Path(folder)
@@ -382,7 +387,7 @@ def restore(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Restored:
             _restore_postgresql(alias, snapshot)
         files = 0
         stored = work / FILES
-        if stored.is_dir():
+        if stored.is_dir() and root is not None:
             for source in sorted(stored.rglob("*")):
                 if source.is_file():
                     target = root / source.relative_to(stored)

@@ -201,7 +201,7 @@ def test_the_api_document_describes_the_upload_and_its_refusals(db, client):
     assert {"201", "400", "401", "413"} <= set(post["responses"])
     assert "multipart/form-data" in post["requestBody"]["content"]
     download = document["paths"]["/api/v1/files/{file_id}/download"]["get"]
-    assert download["responses"]["200"]["content"]["application/octet-stream"]["schema"]["format"] == "binary"
+    assert download["responses"]["200"]["content"]["*/*"]["schema"]["format"] == "binary"
     assert {"404", "401"} <= set(download["responses"])
 
 
@@ -231,3 +231,10 @@ def test_the_admin_shows_files_and_changes_nothing(login, upload, demo):
     assert admin.post(f"/admin/files/storedfile/{stored.pk}/change/", {"name": "другое.pdf"}).status_code == 403
     stored.refresh_from_db()
     assert stored.name == "Договор.pdf"
+
+
+def test_a_broken_multipart_body_is_400_not_500(api_client):
+    response = api_client("manager1").post(
+        "/api/v1/files", data=b"--x\r\n", content_type="multipart/form-data"  # no boundary
+    )
+    assert response.status_code == 400 and response.json()["detail"]

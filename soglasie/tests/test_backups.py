@@ -20,6 +20,7 @@ from django.db import connection
 
 from engine import actions
 from engine.models import Assignment, History, Instance
+from files.services import store
 from notify.models import Notification
 from soglasie.backups import MANIFEST, data_present
 from tasks.models import Task
@@ -44,15 +45,27 @@ STORED = {
 }
 
 
+def files_folder(settings: Any, folder: Path) -> Path:
+    """Keep the stored files in ``folder`` (the ``files`` storage), as a fresh installation would."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}},
+    }
+    return folder
+
+
+def write_stored_files(folder: Path) -> None:
+    for name, data in STORED.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+
+
 @pytest.fixture
 def busy(demo, processes, settings, tmp_path) -> dict[str, Any]:
     """The demo company at work: instances finished and running, assignments open and done, their
     history, plain tasks, notifications, the demo's companies, and stored files."""
-    settings.MEDIA_ROOT = tmp_path / "source-files"
-    for name, data in STORED.items():
-        path = settings.MEDIA_ROOT / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_stored_files(files_folder(settings, tmp_path / "source-files"))
+    store(b"%PDF-1.7 signed agreement", by=demo["manager1"], name="Соглашение о бонусе.pdf")
     manager, head, director = (demo[name].user for name in ("manager1", "sales_head", "director"))
     done = actions.start("t_approval", by=manager, variables={"quarter": "2027-Q1"})
     attach = done.assignments.get()
@@ -134,7 +147,10 @@ def test_a_busy_installation_comes_back_row_for_row_and_file_for_file(busy, fres
     models = {row["model"] for row in rows}
     assert {"engine.instance", "engine.assignment", "engine.history", "crm.company", "tasks.task"} <= models
     files = Path(fresh["SOGLASIE_VAR_DIR"]) / "files"
-    assert {p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob("*") if p.is_file()} == STORED
+    copied = {p.relative_to(files).as_posix(): p.read_bytes() for p in files.rglob("*") if p.is_file()}
+    assert {name: data for name, data in copied.items() if name in STORED} == STORED
+    verified = manage("verify_files", env=fresh)  # the uploaded file's row and bytes came back together
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
     # the restored installation keeps working: new rows get new ids (sequences came along)
     more = manage(
@@ -152,15 +168,12 @@ def test_a_busy_installation_comes_back_row_for_row_and_file_for_file(busy, fres
 
 @pytest.fixture
 def archive(db, settings, tmp_path) -> Path:
-    """The backup of a database just migrated, with the stored files; afterwards ``MEDIA_ROOT``
+    """The backup of a database just migrated, with the stored files; afterwards the files storage
     points at an empty folder, so that a restore here finds an empty installation."""
-    settings.MEDIA_ROOT = tmp_path / "source-files"
-    for name, data in STORED.items():
-        (settings.MEDIA_ROOT / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings.MEDIA_ROOT / name).write_bytes(data)
+    write_stored_files(files_folder(settings, tmp_path / "source-files"))
     path = tmp_path / "backup.tar.gz"
     call_command("backup", str(path), stdout=io.StringIO())
-    settings.MEDIA_ROOT = tmp_path / "restored-files"
+    files_folder(settings, tmp_path / "restored-files")
     return path
 
 
@@ -187,7 +200,7 @@ def refused(path: Path, settings: Any) -> str:
     with pytest.raises(CommandError) as refusal:
         call_command("restore", str(path), stdout=io.StringIO())
     assert data_present() == {}
-    assert not Path(settings.MEDIA_ROOT).exists()
+    assert not Path(settings.STORAGES["files"]["OPTIONS"]["location"]).exists()
     return str(refusal.value)
 
 
