@@ -102,9 +102,10 @@ class Error(Schema):
 
 
 def refusals(*statuses: int) -> dict[int, type[Error]]:
-    """The error statuses of an endpoint, each with the :class:`Error` body; 401 is always among them
-    (no endpoint but the token one answers without authentication)."""
-    return dict.fromkeys(sorted({401, *statuses}), Error)
+    """The error statuses of an endpoint, each with the :class:`Error` body. 401 and 429 are always
+    among them: no endpoint but the token one answers without authentication, and every
+    authenticated one may meet the token's rate limit (``API_RATE_LIMIT``, with ``Retry-After``)."""
+    return dict.fromkeys(sorted({401, 429, *statuses}), Error)
 
 
 def links(status: int, **targets: dict[str, str]) -> dict[str, Any]:
