@@ -16,6 +16,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+#: The real SMTP server of the e-mail tests (``smtp``, ``smtp_port``), for every app's tests.
+pytest_plugins = ["notify.tests.mailbox"]
+
 DEMO_PASSWORD = "demo"  # noqa: S105
 ROOT = Path(__file__).resolve().parent
 

@@ -33,9 +33,11 @@ __all__ = [
     "FormDefinition",
     "Option",
     "check_form",
+    "choice_of_outcomes",
     "clean_start",
     "field_from_dict",
     "initial_values",
+    "needed_for",
     "to_api",
     "validate",
 ]
@@ -432,6 +434,48 @@ def _plain_start_problems(value: Any) -> list[str]:
     if value is None or isinstance(value, (bool, int, float)):
         return []
     return [_("Ожидается текст, число или да/нет")]
+
+
+# --- a choice of outcomes ----------------------------------------------------------------------------
+
+#: The field types a short confirmation page can ask for besides the decision: a line or a box of text.
+_TEXT_TYPES = frozenset({"text", "textarea"})
+
+
+def decision_field(form: FormDefinition) -> FieldDef | None:
+    """The form's decision field (an ``enum`` whose id is one of :data:`DECISION_FIELDS`), or None."""
+    return next((f for f in form.fields if f.type == "enum" and f.id in DECISION_FIELDS and f.options), None)
+
+
+def choice_of_outcomes(form: FormDefinition) -> FieldDef | None:
+    """The decision field when the whole form is a choice of outcomes plus what one short page can ask.
+
+    That is what a decision from the e-mail can complete: every other field is optional, or is a
+    text that the form requires (always, or by ``required_if`` for some outcomes), such as the
+    comment a send-back needs. A form with any other required field (a link, a list, a person, a
+    consent box) needs its full page: None. A form validator still runs when the decision is
+    submitted (``actions.complete``), and its refusal is shown like any other.
+    """
+    choice = decision_field(form)
+    if choice is None:
+        return None
+    for f in form.fields:
+        if f is choice:
+            continue
+        if (f.required or f.required_if or f.min_items) and f.type not in _TEXT_TYPES:
+            return None
+    return choice
+
+
+def needed_for(form: FormDefinition, outcome: str, variables: Mapping[str, Any]) -> list[FieldDef]:
+    """The text fields the form requires when its decision field takes ``outcome``: the boxes a
+    confirmation page must show (``required_if`` is read as :func:`validate` reads it, over the
+    process variables overlaid with a submission that holds only the decision)."""
+    choice = decision_field(form)
+    if choice is None:
+        return []
+    scope = {**variables, **{f.id: None for f in form.fields}, choice.id: outcome}
+    return [f for f in form.fields if f is not choice and f.type in _TEXT_TYPES and _requirement(f, scope)]
 
 
 # --- presentation ----------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from engine import assignees
 from engine.hooks import Event, EventKind
 from engine.models import Outcome
+from notify import links
 from notify.models import Kind, Notification, OutboxEmail
-from notify.services import build, write
+from notify.services import build, mailed, write
 from org import directory
 from org.models import Employee
 
@@ -37,10 +38,14 @@ def _assigned(event: Event) -> list[Pair]:
     text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
     if assignment.due_at:
         text += _(", срок %(due)s") % {"due": local_time(assignment.due_at)}
-    return [_about(assignment.assignee, Kind.ASSIGNED, text, event)]
+    # Decisions from the e-mail: links only for a mail that goes out (nobody could use the others).
+    buttons = links.issue(assignment, event.instance) if mailed(assignment.assignee, Kind.ASSIGNED) else []
+    return [_about(assignment.assignee, Kind.ASSIGNED, text, event, buttons=buttons)]
 
 
 def _moved(event: Event) -> list[Pair]:
+    """Both are told; the e-mail links of the assignment die (they were the previous assignee's)."""
+    links.revoke(event.assignment)
     title = event.assignment.title
     target: Employee = event.data["target"]
     text_new = _("Вам передано задание «%(title)s»") % {"title": title}
@@ -92,11 +97,19 @@ def _finished(event: Event) -> list[Pair]:
     return [build(starter, Kind.PROCESS_FINISHED, text, url=instance.get_absolute_url(), instance=instance)]
 
 
-def _about(recipient: Employee, kind: str, text: str, event: Event) -> Pair:
-    """A notification about the event's assignment, linking to its page."""
+def _about(
+    recipient: Employee, kind: str, text: str, event: Event, *, buttons: list[links.Button] | None = None
+) -> Pair:
+    """A notification about the event's assignment, linking to its page (and offering ``buttons``)."""
     assignment = event.assignment
     return build(
-        recipient, kind, text, url=assignment.get_absolute_url(), assignment=assignment, instance=event.instance
+        recipient,
+        kind,
+        text,
+        url=assignment.get_absolute_url(),
+        assignment=assignment,
+        instance=event.instance,
+        buttons=buttons or (),
     )
 
 

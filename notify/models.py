@@ -87,3 +87,30 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class DecisionLink(models.Model):
+    """One button of an ``assigned`` e-mail: one outcome of one assignment, for its assignee, once.
+
+    Only the SHA-256 of the token is stored, so the table alone opens nothing; the token itself is in
+    the e-mail (and in its outbox row until the mail is sent). ``notify.links`` decides whether a
+    link still holds: unused, not revoked (the assignment moved), before ``expires_at``, and its
+    assignment still open and still the same person's.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    assignment = models.ForeignKey("engine.Assignment", on_delete=models.CASCADE, related_name="decision_links")
+    assignee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ссылка решения из письма")
+        verbose_name_plural = _("ссылки решений из писем")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.outcome}"

@@ -5,6 +5,7 @@ Nothing is sent before the transaction commits: the worker sends the outbox (``n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -35,12 +36,17 @@ def build(
     assignment: Any = None,
     instance: Any = None,
     task: Any = None,
+    buttons: Sequence[Any] = (),
 ) -> tuple[Notification, OutboxEmail | None]:
-    """The rows of one notification, unsaved: :func:`write` saves many with one statement per table."""
+    """The rows of one notification, unsaved: :func:`write` saves many with one statement per table.
+
+    ``buttons`` (``notify.links.Button``: a label and an absolute url) are the decisions the e-mail
+    offers besides its link to the page.
+    """
     notification = Notification(
         recipient=recipient, kind=kind, text=text, url=url, assignment=assignment, instance=instance, task=task
     )
-    return notification, _email(notification, recipient, kind, text, url)
+    return notification, _email(notification, recipient, kind, text, url, buttons)
 
 
 def write(pairs: list[tuple[Notification, OutboxEmail | None]]) -> None:
@@ -50,22 +56,34 @@ def write(pairs: list[tuple[Notification, OutboxEmail | None]]) -> None:
         rows.insert([e for _n, e in pairs if e is not None], returning=False)
 
 
-def _email(notification: Notification, recipient: Employee, kind: str, text: str, url: str) -> OutboxEmail | None:
-    address = recipient.user.email
-    if kind not in MAILED_KINDS or not address:
+def mailed(recipient: Employee, kind: str) -> bool:
+    """Whether a notification of this kind to this person also goes out by e-mail."""
+    return kind in MAILED_KINDS and bool(recipient.user.email)
+
+
+def _email(
+    notification: Notification, recipient: Employee, kind: str, text: str, url: str, buttons: Sequence[Any] = ()
+) -> OutboxEmail | None:
+    if not mailed(recipient, kind):
         return None
     with override(settings.LANGUAGE_CODE):
         subject = text if len(text) <= 300 else text[:299] + "…"
         link = settings.SITE_URL.rstrip("/") + url if url else settings.SITE_URL
+        decisions: list[str] = []
+        if buttons:
+            decisions = [_("Решить прямо из письма (ссылка откроет страницу подтверждения):")]
+            decisions += [f"{button.label}: {button.url}" for button in buttons]
+            decisions.append("")
         body = "\n".join(
             [
                 _("Здравствуйте, %(name)s!") % {"name": recipient.full_name},
                 "",
                 text,
                 "",
+                *decisions,
                 _("Открыть: %(link)s") % {"link": link},
                 "",
                 _("— Soglasie, бизнес-процессы отдела продаж"),
             ]
         )
-    return OutboxEmail(notification=notification, to=address, subject=subject, body=body)
+    return OutboxEmail(notification=notification, to=recipient.user.email, subject=subject, body=body)

@@ -31,3 +31,5 @@ DECISION_APPROVE = "approve"
 DECISION_REJECT = "reject"
 REASON_NEEDS_CHANGES = "needs_changes"
 REASON_NOT_NEEDED = "not_needed"
+#: The card's name field: what the pages call the counterparty before its company exists.
+CARD_NAME = "name"

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from work import assignment, assignment_list, feed, instance, people, process_list
+from work import assignment, assignment_list, decision_link, feed, instance, people, process_list
 
 urlpatterns = [
     path("", feed.home, name="home"),
     path("assignments/", assignment_list.assignments, name="assignments"),
     path("assignments/<int:pk>/", assignment.assignment, name="assignment"),
     path("assignments/<int:pk>/delegate/", assignment.assignment_delegate, name="assignment_delegate"),
+    path("a/<str:token>", decision_link.decision_link, name="decision_link"),
     path("instances/<int:pk>/", instance.instance, name="instance"),
     path("instances/<int:pk>/stop/", instance.instance_stop, name="instance_stop"),
     path("processes/", process_list.processes, name="processes"),

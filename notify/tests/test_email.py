@@ -5,62 +5,16 @@ touches the in-app notification."""
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from base import clock
 from engine import actions, sweeps
 from notify.models import Kind, Notification, OutboxEmail
 from notify.outbox import send_due
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.raw: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.raw.append(envelope.content)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = _free_port()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    settings.SITE_URL = "https://soglasie.example"
-    return port
-
-
-@pytest.fixture
-def smtp(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
-
-
-def _body(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+from notify.tests.mailbox import Inbox, plain_text
 
 
 def test_an_assignment_mail_is_sent_once_in_russian_with_its_link(processes, demo, smtp):
@@ -73,9 +27,9 @@ def test_an_assignment_mail_is_sent_once_in_russian_with_its_link(processes, dem
     assert mail["To"] == "sales_head@axioma.example"
     email = OutboxEmail.objects.get()
     assert mail["Subject"].replace("\u00a0", " ") == email.subject and "задание" in email.subject.lower()
-    body = _body(mail)
-    assert "Здравствуйте, Морозов Дмитрий Алексеевич!" in body
-    assert f"https://soglasie.example/assignments/{attach.pk}/" in body
+    text = plain_text(mail)
+    assert "Здравствуйте, Морозов Дмитрий Алексеевич!" in text
+    assert f"https://soglasie.example/assignments/{attach.pk}/" in text
     email.refresh_from_db()
     assert email.sent_at is not None and email.attempts == 1
 
@@ -128,8 +82,8 @@ def test_reminder_overdue_and_reassigned_mails(processes, demo, smtp):
     assert ("sales_head@axioma.example", Kind.OVERDUE) in kinds  # sales_admin's line manager
     assert ("manager1@axioma.example", Kind.REASSIGNED) in kinds
     for message in smtp.messages:
-        body = _body(message)
-        assert body.startswith("Здравствуйте, ") and f"https://soglasie.example/assignments/{send.pk}/" in body
+        text = plain_text(message)
+        assert text.startswith("Здравствуйте, ") and f"https://soglasie.example/assignments/{send.pk}/" in text
     assert send_due(start + timedelta(days=7)) == (0, 0)
 
 

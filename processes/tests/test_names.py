@@ -33,3 +33,5 @@ def test_the_counterparty_steps_and_decisions_are_in_its_file() -> None:
     for step in (names.MANAGER_APPROVAL, names.FINANCE_APPROVAL):
         assert {names.DECISION_APPROVE, names.DECISION_REJECT} <= options(step, "decision")
     assert {names.REASON_NEEDS_CHANGES, names.REASON_NOT_NEEDED} <= options(names.REJECTION_REASON, "reason")
+    for step in names.CARD_STEPS:
+        assert tree.xpath(f"//bpmn:userTask[@id='{step}']//camunda:formField[@id='{names.CARD_NAME}']", namespaces=NS)

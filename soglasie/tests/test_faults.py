@@ -32,7 +32,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-from notify.tests.test_email import Inbox
+from notify.tests.mailbox import Inbox
 from soglasie.tests.children import ROOT, Child, free_port
 from soglasie.tests.faults import TIMER_INSTANCES
 
@@ -85,7 +85,7 @@ def shared_database(request, tmp_path, transactional_db) -> str:
 
 
 class HoldingInbox(Inbox):
-    """The SMTP server of ``notify/tests/test_email.py`` that stops at its ``hold_at``-th message:
+    """The SMTP server of ``notify/tests/mailbox.py`` that stops at its ``hold_at``-th message:
     ``refuse`` holds it unanswered (the sender is killed meanwhile, so it is never accepted);
     ``accept`` accepts it and then calls ``on_accept`` (the test stops the sender from recording it)."""
 
