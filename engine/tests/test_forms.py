@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine import forms
 from engine.forms import FieldDef, FormDefinition, Option, check_form, initial_values, to_api, validate
 
 ACTIVE = {"director", "manager1", "manager2"}
@@ -137,3 +138,44 @@ def test_check_form_reports_problems():
     ])
     problems = dict(check_form(form))
     assert set(problems) == {"money", "choice", "x", "_bad"}
+
+
+# --- a choice of outcomes (decisions from the e-mail) ------------------------------------------------
+
+
+def _choice_form(*extra: forms.FieldDef) -> forms.FormDefinition:
+    decision = forms.FieldDef(
+        "decision", "enum", "Решение", required=True,
+        options=[forms.Option("approve", "Согласовать"), forms.Option("reject", "Не согласовать")],
+    )
+    return forms.FormDefinition([decision, *extra])
+
+
+def test_a_choice_with_a_comment_for_the_send_back_is_a_choice_of_outcomes():
+    form = _choice_form(forms.FieldDef("comment", "textarea", required_if="decision == 'reject'"))
+    assert forms.choice_of_outcomes(form).id == "decision"
+    assert forms.needed_for(form, "approve", {}) == []
+    assert [f.id for f in forms.needed_for(form, "reject", {})] == ["comment"]
+
+
+def test_a_required_comment_is_needed_for_every_outcome():
+    form = _choice_form(forms.FieldDef("comment", "textarea", required=True), forms.FieldDef("note", "text"))
+    assert forms.choice_of_outcomes(form) is not None
+    assert [f.id for f in forms.needed_for(form, "approve", {})] == ["comment"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        forms.FieldDef("document_url", "url", required=True),
+        forms.FieldDef("recipients", "employees", required_if="decision == 'approve'"),
+        forms.FieldDef("consent", "boolean", required=True),
+    ],
+)
+def test_a_form_that_needs_more_than_a_text_is_no_choice_of_outcomes(extra):
+    assert forms.choice_of_outcomes(_choice_form(extra)) is None
+
+
+def test_a_form_without_a_decision_field_is_no_choice_of_outcomes():
+    status = forms.FieldDef("status", "enum", options=[forms.Option("a", "А")])
+    assert forms.choice_of_outcomes(forms.FormDefinition([status])) is None

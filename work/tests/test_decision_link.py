@@ -211,3 +211,33 @@ def test_two_submits_at_the_same_instant_decide_once(demo, smtp):
     approve.refresh_from_db()
     assert approve.status == AssignmentStatus.DONE
     assert approve.instance.history.filter(event=HistoryEvent.COMPLETED, key="approve_doc").count() == 1
+
+
+def test_four_eyes_still_holds_for_a_link(demo, smtp):
+    """The director holds the approval and, in parallel, the work it approves. Once he has done the
+    work, his link of the approval gets the engine's refusal as a page, and no new link is made."""
+    from engine.definitions import deploy
+    from engine.tests.builder import DECISION_FORM, Process
+    from notify import links
+
+    p = Process("t_eyes_mail", "Согласование своей работы", properties={"start_roles": "*"})
+    p.start().gateway("split", "parallel")
+    p.user("work", "Подготовить документ", "role('director')")
+    p.user("check", "Согласовать документ", "role('director')", form=DECISION_FORM, approval="true", approves="work")
+    p.gateway("join", "parallel").end("done", outcome="approved")
+    p.chain("start", "split", "work", "join", "done").chain("split", "check", "join")
+    deploy(p.xml())
+    instance = actions.start("t_eyes_mail", by=demo["sales_admin"].user)
+    send_due(clock.now())
+    mail = next(m for m in smtp.messages if "Согласовать документ" in plain_text(m))
+    path = urlsplit(links_in(mail)["Согласовать"]).path
+    work = instance.assignments.get(key="work")
+    actions.complete(work.pk, by=demo["director"].user, data={"document_url": "https://docs.example/own"})
+
+    refused = Client().post(path)
+    assert refused.status_code == 403
+    assert "согласовать свою работу нельзя" in refused.content.decode()
+    check = instance.assignments.get(key="check")
+    assert check.status == AssignmentStatus.OPEN
+    assert not DecisionLink.objects.filter(used_at__isnull=False).exists()
+    assert links.issue(check, instance) == []  # a link is not made for what the engine would refuse
