@@ -53,7 +53,7 @@ def digest(token: str) -> str:
 
 @dataclass
 class Button:
-    """One outcome's link, as the e-mail shows it."""
+    """One outcome's link, as the e-mail shows it: ``label`` as the form writes it (the mail translates)."""
 
     label: str
     url: str
@@ -92,7 +92,7 @@ def issue(assignment: Assignment, instance: Instance) -> list[Button]:
                 expires_at=now + LIFETIME,
             )
         )
-        buttons.append(Button(_(option.label), site + reverse("decision_link", args=[token])))
+        buttons.append(Button(option.label, site + reverse("decision_link", args=[token])))
     DecisionLink.objects.bulk_create(links)
     return buttons
 

@@ -73,6 +73,8 @@ class OutboxEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    #: An HTML alternative, for mails with buttons (the decisions of an ``assigned`` mail); else empty.
+    html = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
     next_attempt_at = models.DateTimeField(default=clock.now)
     attempts = models.PositiveIntegerField(default=0)

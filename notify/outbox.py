@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 
 from base import clock
@@ -68,12 +68,15 @@ def send_due(now: datetime | None = None, *, limit: int = 100) -> tuple[int, int
             continue  # another worker has it
         email = OutboxEmail.objects.get(pk=pk)
         try:
-            EmailMessage(
+            message = EmailMultiAlternatives(
                 subject=unbreakable(email.subject),
                 body=email.body,
                 to=[email.to],
                 headers={"Message-ID": message_id(email)},
-            ).send()
+            )
+            if email.html:
+                message.attach_alternative(email.html, "text/html")
+            message.send()
         except (OSError, ValueError) as error:  # SMTP and socket errors (OSError), bad headers
             failed += 1
             log.warning("e-mail %s to %s failed: %s", pk, email.to, error)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -69,10 +70,12 @@ def _email(
     with override(settings.LANGUAGE_CODE):
         subject = text if len(text) <= 300 else text[:299] + "…"
         link = settings.SITE_URL.rstrip("/") + url if url else settings.SITE_URL
+        # A button's label is the form's (Russian) text, translated here with the rest of the mail.
+        offered = [{"label": _(button.label), "url": button.url} for button in buttons]
         decisions: list[str] = []
-        if buttons:
+        if offered:
             decisions = [_("Решить прямо из письма (ссылка откроет страницу подтверждения):")]
-            decisions += [f"{button.label}: {button.url}" for button in buttons]
+            decisions += [f"{button['label']}: {button['url']}" for button in offered]
             decisions.append("")
         body = "\n".join(
             [
@@ -86,4 +89,13 @@ def _email(
                 _("— Soglasie, бизнес-процессы отдела продаж"),
             ]
         )
-    return OutboxEmail(notification=notification, to=recipient.user.email, subject=subject, body=body)
+        # The buttons as buttons for the mail readers that show HTML; the text above for the others.
+        html = (
+            render_to_string(
+                "notify/email.html",
+                {"name": recipient.full_name, "text": text, "buttons": offered, "link": link},
+            )
+            if offered
+            else ""
+        )
+    return OutboxEmail(notification=notification, to=recipient.user.email, subject=subject, body=body, html=html)

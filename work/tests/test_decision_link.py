@@ -66,9 +66,14 @@ def test_the_mail_of_a_choice_carries_one_link_per_outcome_stored_hashed(process
         assert found.assignee_id == demo["director"].pk and found.field == "decision"
         assert token not in found.token_hash
         assert found.expires_at == found.created_at + timedelta(days=7)
+    # Mail readers that show HTML get the same links as buttons.
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    for label, path in links.items():
+        assert f'href="https://soglasie.example{path}"' in html and f">{label}</a>" in html
     # The document step's mail (a link to attach is no choice) carried none.
     attach_mail = next(m for m in smtp.messages if m["To"] == demo["sales_head"].user.email)
     assert links_in(attach_mail) == {}
+    assert attach_mail.get_body(preferencelist=("html",)) is None
 
 
 def test_opening_a_link_twice_changes_nothing(processes, demo, smtp):
@@ -241,3 +246,12 @@ def test_four_eyes_still_holds_for_a_link(demo, smtp):
     assert check.status == AssignmentStatus.OPEN
     assert not DecisionLink.objects.filter(used_at__isnull=False).exists()
     assert links.issue(check, instance) == []  # a link is not made for what the engine would refuse
+
+
+def test_a_link_of_a_stopped_process_is_dead(processes, demo, smtp):
+    approve, links, _mail = _approval_mail(demo, smtp)
+    actions.stop(approve.instance_id, by=demo["sales_head"].user, reason="Не нужно")
+    response = Client().post(links["Согласовать"])
+    assert response.status_code == 410 and "Задание отменено" in response.content.decode()
+    approve.refresh_from_db()
+    assert approve.status == AssignmentStatus.CANCELLED
