@@ -43,7 +43,7 @@ from notify.models import DecisionLink
 #: How long a link holds at most; it dies earlier when its assignment closes or moves.
 LIFETIME = timedelta(days=7)
 #: What ``secrets.token_urlsafe(32)`` makes: anything else is refused before the database is asked.
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def digest(token: str) -> str:
@@ -116,7 +116,7 @@ def find(token: str) -> DecisionLink:
         )
         .filter(token_hash=digest(token))
         .first()
-        if _TOKEN.match(token or "")
+        if _TOKEN.fullmatch(token or "")
         else None
     )
     if link is None:

@@ -157,6 +157,15 @@ def test_a_forged_link_is_not_found(processes, demo, smtp, path):
     assert not DecisionLink.objects.filter(used_at__isnull=False).exists()
 
 
+def test_a_real_link_with_anything_added_is_not_found(processes, demo, smtp):
+    _approve, links, _mail = _approval_mail(demo, smtp)
+    for path in (links["Согласовать"] + "%0A", links["Согласовать"] + "x", links["Согласовать"][:-1]):
+        response = Client().post(path)
+        assert response.status_code == 404
+        _assert_no_session(response)
+    assert not DecisionLink.objects.filter(used_at__isnull=False).exists()
+
+
 def test_a_link_expires_after_seven_days(processes, demo, smtp, time_machine):
     time_machine.move_to("2026-11-02T07:00:00+00:00", tick=False)
     approve, links, _mail = _approval_mail(demo, smtp)
