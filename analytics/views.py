@@ -24,6 +24,7 @@ from analytics.forms import BaselineForm, FilterForm
 from analytics.models import Baseline
 from base import clock
 from engine.models import Outcome
+from reports.workbook import workbook
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -244,24 +245,7 @@ def export_sheets(result: dict[str, Any]) -> list[tuple[str, list[str], list[lis
 
 
 def _xlsx(result: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, header, rows in export_sheets(result):
-        sheet = book.create_sheet(str(title)[:31])
-        sheet.append([str(h) for h in header])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([str(v) if not isinstance(v, int | float | type(None)) else v for v in row])
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook(export_sheets(result))
 
 
 def _csv(result: dict[str, Any]) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from api.schemas import (
+    FieldMessages,
     Id,
     LongText,
     Moment,
@@ -23,7 +24,7 @@ from api.schemas import (
 )
 from base import clock
 from crm.services import company_of
-from engine import access, actions, forms, queries
+from engine import access, actions, bulk, forms, queries
 from engine.definitions import model_for
 from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome
 from engine.queries import AssignmentFilter, InstanceFilter
@@ -317,8 +318,8 @@ AssignmentStatusParam = choice(AssignmentStatus.values)
 OrderParam = choice(["due"])
 
 
-class AssignmentQuery(PageQuery):
-    """The parameters of ``GET /assignments``: what ``engine.queries.AssignmentFilter`` filters by."""
+class AssignmentFilters(Schema):
+    """The filters of ``GET /assignments`` (and of its XLSX): what ``engine.queries.AssignmentFilter`` filters by."""
 
     assignee: str | None = Field(None, description="Исполнитель: имя пользователя или me.")
     status: AssignmentStatusParam = Field(None, description="Состояние; пусто — любое.")
@@ -344,6 +345,10 @@ class AssignmentQuery(PageQuery):
         )
 
 
+class AssignmentQuery(PageQuery, AssignmentFilters):
+    """The parameters of ``GET /assignments``: its filters and the page of the list."""
+
+
 class CompleteIn(Schema):
     data: dict[str, Any] = Field({}, description="Значения полей формы по их id.")
     confirm_warnings: bool = True
@@ -360,6 +365,43 @@ def list_assignments(request: HttpRequest, query: Query[AssignmentQuery]) -> dic
     now = clock.now()
     rows = query.spec().apply(request.user, now).select_related("instance", "assignee__user", "completed_by__user")
     return page_of(query.window(rows), lambda assignment: assignment_out(assignment, now=now))
+
+
+class BulkIn(Schema):
+    ids: list[Id] = Field(min_length=1, max_length=bulk.MAX_IDS, description="Задания, от 1 до 500.")
+    action: Literal["complete", "delegate"] = Field(description="complete — выполнить, delegate — передать.")
+    data: dict[str, Any] = Field({}, description="Для complete: значения полей общей формы по их id.")
+    to: str = Field("", max_length=150, description="Для delegate: кому (имя пользователя).")
+    comment: LongText = Field("", description="Для delegate: комментарий для коллеги.")
+    confirm_warnings: bool = True
+
+
+class BulkFailure(Schema):
+    id: int
+    status: int = Field(description="Что ответил бы вызов для одного задания: 400, 403, 404, 409.")
+    detail: str
+    errors: FieldMessages | None = present_when("Ошибки по полям формы (при статусе 400).")
+
+
+class BulkOut(Schema):
+    done: list[int] = Field(description="Выполненные или переданные задания.")
+    failed: list[BulkFailure] = Field(description="Задания, с которыми не вышло, и почему.")
+
+
+# Declared before GET /assignments/{assignment_id}: its path would take "bulk" for an id.
+@router.post("/assignments/bulk", response={200: BulkOut, **refusals(400)})
+def bulk_assignments(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
+    """Several assignments at once, each in its own transaction: ``complete`` with one form's data
+    (400 when the ones the caller sees are of different forms), or ``delegate`` to one colleague
+    (400 for someone unknown or inactive). Those that cannot be done are in ``failed`` with the
+    status the single call would answer; ids the caller may not see fail with 404."""
+    if payload.action == "complete":
+        result = bulk.complete_many(
+            payload.ids, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
+        )
+    else:
+        result = bulk.delegate_many(payload.ids, by=request.user, to=payload.to, comment=payload.comment)
+    return {"done": result.done, "failed": [vars(failure) for failure in result.failed]}
 
 
 @router.get("/assignments/{assignment_id}", response={200: AssignmentDetail, **refusals(400, 404)})

@@ -213,5 +213,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "spiff": {"level": "WARNING"}},
+    # fontTools logs every glyph it keeps while fpdf2 subsets the approval sheet's font.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "spiff": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -18,6 +18,7 @@ LAYERS: list[set[str]] = [
     {"soglasie"},
     {"api", "work"},
     {"analytics"},
+    {"reports"},
     {"processes"},
     {"crm", "tasks"},
     {"notify"},

@@ -1,0 +1,66 @@
+"""Files built from the records (api.md, "Approval sheet, bulk work, export"): the approval sheet of
+an instance as PDF or XLSX, and the «Автоматизация» list as XLSX. Thin over ``reports``, which the
+pages serve from too; who may see an instance is ``engine.access`` as everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+
+from api.processes import AssignmentFilters
+from api.schemas import Id, refusals
+from engine import access
+from reports import assignments, sheet
+from reports.workbook import PDF, XLSX, attachment
+
+router = Router(tags=["exports"])
+
+
+def _binary(content_type: str, description: str) -> dict[str, Any]:
+    """The OpenAPI answer of a file endpoint: its bytes under the one type it sends."""
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+@router.get(
+    "/instances/{instance_id}/sheet.pdf",
+    summary="Лист согласования (PDF)",
+    response={200: None, **refusals(400, 404)},
+    openapi_extra=_binary(PDF, "Лист согласования: шаги, решения, сроки, версии документов с SHA-256."),
+)
+def instance_sheet_pdf(request: HttpRequest, instance_id: Id) -> HttpResponse:
+    """The approval sheet as PDF (the font embedded); 404 for an instance the caller may not see."""
+    built = sheet.build(access.get_instance_for_user(request.user, instance_id))
+    return attachment(sheet.pdf(built), f"{built.filename}.pdf", PDF)
+
+
+@router.get(
+    "/instances/{instance_id}/sheet.xlsx",
+    summary="Лист согласования (XLSX)",
+    response={200: None, **refusals(400, 404)},
+    openapi_extra=_binary(XLSX, "Лист согласования: сведения, шаги и документы, по листу на каждое."),
+)
+def instance_sheet_xlsx(request: HttpRequest, instance_id: Id) -> HttpResponse:
+    """The same sheet as a workbook; 404 for an instance the caller may not see."""
+    built = sheet.build(access.get_instance_for_user(request.user, instance_id))
+    return attachment(sheet.xlsx(built), f"{built.filename}.xlsx", XLSX)
+
+
+@router.get(
+    "/assignments.xlsx",
+    summary="Задания (XLSX)",
+    response={200: None, **refusals(400)},
+    openapi_extra=_binary(XLSX, "Задания по тем же условиям, что GET /assignments, все страницы сразу."),
+)
+def assignments_xlsx(request: HttpRequest, query: Query[AssignmentFilters]) -> HttpResponse:
+    """The list of ``GET /assignments`` with the same filters, every row (up to
+    ``reports.assignments.EXPORT_LIMIT``; 400 beyond), with the columns of the page."""
+    return attachment(assignments.export(request.user, query.spec()), "assignments.xlsx", XLSX)
