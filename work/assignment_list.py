@@ -22,6 +22,8 @@ from engine.queries import DUES, STATUSES, AssignmentFilter, day_start
 from org import directory
 from org.access import employee_of, visible_people
 from org.models import Employee
+from reports import assignments as export
+from reports.workbook import XLSX, attachment
 
 
 @dataclass
@@ -169,8 +171,15 @@ def assignments(request: HttpRequest) -> HttpResponse:
         ],
         "title": _("Автоматизация"),
         "query": filters.query(),
-        "columns": [_("Задание"), _("Процесс"), _("Ответственный"), _("Срок"), _("Состояние")],
+        "columns": [_("Выбор"), *export.COLUMNS],
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "work/_assignment_results.html", context)
     return render(request, "work/assignments.html", context)
+
+
+@require_GET
+def assignments_export(request: HttpRequest) -> HttpResponse:
+    """What the page shows with these filters, all its pages, as XLSX (the columns of the page)."""
+    spec = ListFilters.from_query(request.GET).spec()
+    return attachment(export.export(request.user, spec), "assignments.xlsx", XLSX)

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from work import assignment, assignment_list, decision_link, feed, instance, people, process_list
+from work import assignment, assignment_list, bulk, decision_link, feed, instance, people, process_list
 
 urlpatterns = [
     path("", feed.home, name="home"),
     path("assignments/", assignment_list.assignments, name="assignments"),
+    path("assignments/export.xlsx", assignment_list.assignments_export, name="assignments_export"),
+    path("assignments/bulk/", bulk.assignments_bulk, name="assignments_bulk"),
     path("assignments/<int:pk>/", assignment.assignment, name="assignment"),
     path("assignments/<int:pk>/delegate/", assignment.assignment_delegate, name="assignment_delegate"),
     path("a/<str:token>", decision_link.decision_link, name="decision_link"),
