@@ -373,7 +373,6 @@ class BulkIn(Schema):
     data: dict[str, Any] = Field({}, description="Для complete: значения полей общей формы по их id.")
     to: str = Field("", max_length=150, description="Для delegate: кому (имя пользователя).")
     comment: LongText = Field("", description="Для delegate: комментарий для коллеги.")
-    confirm_warnings: bool = True
 
 
 class BulkFailure(Schema):
@@ -396,9 +395,7 @@ def bulk_assignments(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
     (400 for someone unknown or inactive). Those that cannot be done are in ``failed`` with the
     status the single call would answer; ids the caller may not see fail with 404."""
     if payload.action == "complete":
-        result = bulk.complete_many(
-            payload.ids, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
-        )
+        result = bulk.complete_many(payload.ids, by=request.user, data=payload.data)
     else:
         result = bulk.delegate_many(payload.ids, by=request.user, to=payload.to, comment=payload.comment)
     return {"done": result.done, "failed": [vars(failure) for failure in result.failed]}
