@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from base import clock
@@ -25,7 +26,7 @@ from engine.models import Assignment, AssignmentStatus, Instance, Outcome
 from files import hooks as file_hooks
 from files import services as file_services
 from notify.handlers import local_time
-from reports.workbook import workbook
+from reports.workbook import PDF, XLSX, attachment, workbook
 
 
 @dataclass
@@ -294,3 +295,10 @@ def _table(doc: Any, widths: tuple[int, ...], header: list[str], rows: list[list
 def _section(doc: Any, title: str) -> None:
     doc.set_font(FONT, "B", 11)
     doc.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+
+
+def download(instance: Instance, kind: str) -> HttpResponse:
+    """The sheet of an instance the caller may see as a file: ``kind`` is ``pdf`` or ``xlsx``."""
+    built = build(instance)
+    write, content_type = {"pdf": (pdf, PDF), "xlsx": (xlsx, XLSX)}[kind]
+    return attachment(write(built), f"{built.filename}.{kind}", content_type)

@@ -22,7 +22,6 @@ from engine.models import (
     Outcome,
 )
 from reports import sheet
-from reports.workbook import PDF, XLSX, attachment
 from work import diagram
 from work.present import documents_in, labels_of, present_data
 
@@ -107,10 +106,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def instance_sheet(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The approval sheet for a session user: the same file as ``GET /api/v1/instances/{id}/sheet.pdf``."""
-    built = sheet.build(access.get_instance_for_user(request.user, pk))
-    if fmt == "pdf":
-        return attachment(sheet.pdf(built), f"{built.filename}.pdf", PDF)
-    return attachment(sheet.xlsx(built), f"{built.filename}.xlsx", XLSX)
+    return sheet.download(access.get_instance_for_user(request.user, pk), fmt)
 
 
 @require_POST

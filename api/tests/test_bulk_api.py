@@ -130,3 +130,16 @@ def test_an_export_over_the_limit_is_refused_not_cut(processes, demo, api_client
     response = api_client("sales_head").get("/api/v1/assignments.xlsx")
     assert response.status_code == 400 and "не больше 1 строк" in response.json()["detail"]
     assert Instance.objects.count() == 2
+
+
+def test_the_document_declares_the_file_types_and_every_status(demo, client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for path, kind, statuses in (
+        ("/api/v1/instances/{instance_id}/sheet.pdf", "application/pdf", {"200", "400", "401", "404", "429"}),
+        ("/api/v1/instances/{instance_id}/sheet.xlsx", xlsx, {"200", "400", "401", "404", "429"}),
+        ("/api/v1/assignments.xlsx", xlsx, {"200", "400", "401", "429"}),
+    ):
+        answers = paths[path]["get"]["responses"]
+        assert set(answers) == statuses and list(answers["200"]["content"]) == [kind], path
+    assert set(paths["/api/v1/assignments/bulk"]["post"]["responses"]) == {"200", "400", "401", "429"}
