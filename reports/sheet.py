@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
@@ -119,7 +120,16 @@ def _instead(assignment: Assignment) -> str:
     """«вместо <name>» when the assignment went to a substitute. ``Assignment.instead_of`` comes
     with absences; until then, and for an ordinary assignment, there is nobody to name."""
     absent = getattr(assignment, "instead_of", None)
-    return _("вместо %(name)s") % {"name": absent.full_name} if absent is not None else ""
+    if absent is None or absent == "":
+        return ""
+    return _("вместо %(name)s") % {"name": getattr(absent, "full_name", None) or str(absent)}
+
+
+def _instead_is_a_person() -> bool:
+    try:
+        return Assignment._meta.get_field("instead_of").is_relation
+    except FieldDoesNotExist:
+        return False
 
 
 def _with_instead(name: str, instead: str) -> str:
@@ -197,7 +207,7 @@ def build(instance: Instance) -> Sheet:
     if company is not None:
         facts.append((_("Контрагент"), company.name))
     steps = instance.assignments.select_related("assignee", "completed_by").order_by("created_at", "pk")
-    if hasattr(Assignment, "instead_of"):
+    if _instead_is_a_person():
         steps = steps.select_related("instead_of")
     return Sheet(
         instance_id=instance.pk,

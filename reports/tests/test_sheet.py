@@ -154,3 +154,18 @@ def test_the_instance_page_links_the_sheet_and_serves_it_to_a_session(approved, 
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     xlsx = client.get(f"/instances/{approved.pk}/sheet.xlsx")
     assert xlsx.status_code == 200 and load_workbook(io.BytesIO(xlsx.content))["Шаги"].max_row == 6
+
+
+def test_a_substitutes_step_says_instead_of_whom(processes, demo):
+    from engine.definitions import model_for
+    from reports import sheet
+
+    instance = actions.start("t_approval", by=demo["sales_head"].user, variables={"quarter": "2027-Q1"})
+    step = instance.assignments.get()
+    actions.complete(step.pk, by=demo["sales_head"].user, data={"document_url": "https://d.example/1"})
+    step.refresh_from_db()
+    step.instead_of = demo["manager1"]  # as absences set it on an assignment given to a substitute
+    row = sheet._step(1, step, model_for(instance.process), step.completed_at)
+    expected = f"{demo['sales_head'].full_name} (вместо {demo['manager1'].full_name})"
+    assert row.assignee == expected and row.completed_by == expected
+    assert row.outcome == "выполнено" and row.late == "нет"
