@@ -51,6 +51,9 @@ class AssignmentOut(Schema):
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None = Field(description="Кто выполнил (имя пользователя).")
+    instead_of: str | None = Field(
+        description="Вместо кого исполнитель держит задание, пока тот отсутствует (имя пользователя); иначе null."
+    )
     overdue: bool
 
 
@@ -147,6 +150,7 @@ def assignment_out(assignment: Assignment, *, full: bool = False, now: datetime 
         "due_at": assignment.due_at,
         "completed_at": assignment.completed_at,
         "completed_by": assignment.completed_by.username if assignment.completed_by else None,
+        "instead_of": assignment.instead_of.username if assignment.instead_of_id else None,
         "overdue": assignment.is_overdue(now),
     }
     if full:
@@ -197,9 +201,9 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
         now = clock.now()
         data["assignments"] = [
             assignment_out(a, now=now)
-            for a in instance.assignments.select_related("assignee__user", "completed_by__user", "instance").order_by(
-                "created_at", "pk"
-            )
+            for a in instance.assignments.select_related(
+                "assignee__user", "completed_by__user", "instead_of__user", "instance"
+            ).order_by("created_at", "pk")
         ]
         data["history"] = [
             {
@@ -363,7 +367,11 @@ class DelegateIn(Schema):
 def list_assignments(request: HttpRequest, query: Query[AssignmentQuery]) -> dict[str, Any]:
     """The «Автоматизация» list: the same filter as the page (``engine.queries.AssignmentFilter``)."""
     now = clock.now()
-    rows = query.spec().apply(request.user, now).select_related("instance", "assignee__user", "completed_by__user")
+    rows = (
+        query.spec()
+        .apply(request.user, now)
+        .select_related("instance", "assignee__user", "completed_by__user", "instead_of__user")
+    )
     return page_of(query.window(rows), lambda assignment: assignment_out(assignment, now=now))
 
 

@@ -1,7 +1,9 @@
 """Who may see and do what with processes: the one permission check every page and endpoint uses.
 
 An instance is seen by those who took part in it (its starter, anyone who held or completed one of
-its assignments), their managers up the org chart, and administrators. An assignment is completed by
+its assignments, anyone a substitute held one for while they were away), their managers up the org
+chart, and administrators. The absent employee only sees what was moved: completing it is for its
+assignee, until the substitute hands it back. An assignment is completed by
 its assignee, their deputy, or an administrator.
 """
 
@@ -25,7 +27,11 @@ def visible_instances(user: Any) -> QuerySet[Instance]:
         return qs
     return qs.filter(
         Q(started_by__in=people)
-        | Q(pk__in=Assignment.objects.filter(Q(assignee__in=people) | Q(completed_by__in=people)).values("instance"))
+        | Q(
+            pk__in=Assignment.objects.filter(
+                Q(assignee__in=people) | Q(completed_by__in=people) | Q(instead_of__in=people)
+            ).values("instance")
+        )
     )
 
 
@@ -34,7 +40,12 @@ def visible_assignments(user: Any) -> QuerySet[Assignment]:
     people = visible_people(user)
     if people is None:
         return qs
-    return qs.filter(Q(assignee__in=people) | Q(completed_by__in=people) | Q(instance__started_by__in=people))
+    return qs.filter(
+        Q(assignee__in=people)
+        | Q(completed_by__in=people)
+        | Q(instead_of__in=people)
+        | Q(instance__started_by__in=people)
+    )
 
 
 def get_instance_for_user(user: Any, pk: int) -> Instance:
@@ -47,7 +58,9 @@ def get_instance_for_user(user: Any, pk: int) -> Instance:
 
 def get_assignment_for_user(user: Any, pk: int) -> Assignment:
     assignment = (
-        Assignment.objects.select_related("instance__process__definition", "assignee__user", "completed_by__user")
+        Assignment.objects.select_related(
+            "instance__process__definition", "assignee__user", "completed_by__user", "instead_of__user"
+        )
         .filter(pk=pk)
         .first()
     )

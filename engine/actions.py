@@ -33,9 +33,9 @@ from engine.models import (
 )
 from engine.rows import qn
 from engine.step import Step, batched_writes, history, lock_assignment, lock_instance, model_of
-from org import directory
+from org import absences, directory
 from org.access import employee_of
-from org.models import Employee
+from org.models import Absence, Employee
 
 # --------------------------------------------------------------------------- start
 
@@ -296,20 +296,46 @@ def reassign_open_work(employee: Employee, *, by: Employee | None = None) -> int
     successor = directory.successor(employee)
     if successor is None:
         return 0
-    moved = 0
     comment = _("Сотрудник %(name)s деактивирован") % {"name": employee.full_name}
+    return _hand_over(employee, successor, by=by, comment=comment)
+
+
+def hand_over_for_absence(absence: Absence) -> int:
+    """An absence has started: the employee's open assignments go to whoever takes their work
+    (``org.absences.taker``), each held instead of them, with a history entry and a ``reassigned``
+    notice to both. Called by the start sweep inside the transaction that marks the absence
+    handed over (``engine.sweeps``); returns how many moved."""
+    employee = absence.employee
+    target = absences.taker(employee, absences.local_day())
+    if target.pk == employee.pk:
+        return 0
+    comment = _("%(name)s отсутствует (%(reason)s) с %(starts)s по %(ends)s") % {
+        "name": employee.full_name,
+        "reason": absence.get_reason_display(),
+        "starts": absence.starts.strftime("%d.%m.%Y"),
+        "ends": absence.ends.strftime("%d.%m.%Y"),
+    }
+    return _hand_over(employee, target, by=None, comment=comment, instead_of=employee)
+
+
+def _hand_over(
+    employee: Employee, target: Employee, *, by: Employee | None, comment: str, instead_of: Employee | None = None
+) -> int:
+    """Move each open assignment of ``employee`` to ``target`` under its instance's lock (an
+    approval never to whose work it checks: then the nearest manager above who may take it)."""
+    moved = 0
     for assignment_id in Assignment.objects.filter(assignee=employee, status=AssignmentStatus.OPEN).values_list(
         "pk", flat=True
     ):
         assignment, instance = lock_assignment(assignment_id)
         if not assignment.is_open:
             continue
-        target = successor
+        chosen = target
         model = model_of(instance)
         eyes = assignees.four_eyes(model.user_tasks[assignment.key], instance, model)
-        if eyes is not None and eyes.excludes(target):  # an approval never goes to whose work it checks
-            target = assignees.approver_above(target, eyes) or target
-        move(assignment, instance, target, by, HistoryEvent.REASSIGNED, comment=comment)
+        if eyes is not None and eyes.excludes(chosen):
+            chosen = assignees.approver_above(chosen, eyes) or chosen
+        move(assignment, instance, chosen, by, HistoryEvent.REASSIGNED, comment=comment, instead_of=instead_of)
         moved += 1
     return moved
 
@@ -322,20 +348,24 @@ def move(
     event: str,
     *,
     comment: str = "",
+    instead_of: Employee | None = None,
 ) -> None:
-    """Give an open assignment to ``target`` (inside the caller's locked transaction); both are told."""
+    """Give an open assignment to ``target`` (inside the caller's locked transaction); both are told.
+
+    ``instead_of`` marks it held for an absent employee; handed back to whom it was held for, the
+    mark goes (a substitute delegating it back is how the absent employee gets it back).
+    """
     previous = assignment.assignee
     assignment.assignee = target
-    assignment.save(update_fields=["assignee"])
-    history(
-        instance,
-        event,
-        actor=actor,
-        assignment=assignment,
-        key=assignment.key,
-        at=clock.now(),
-        data={"from": previous.username, "to": target.username, "comment": comment},
-    )
+    if instead_of is not None:
+        assignment.instead_of = instead_of
+    elif assignment.instead_of_id == target.pk:
+        assignment.instead_of = None
+    assignment.save(update_fields=["assignee", "instead_of"])
+    data = {"from": previous.username, "to": target.username, "comment": comment}
+    if assignment.instead_of_id is not None:
+        data["instead_of"] = assignment.instead_of.username
+    history(instance, event, actor=actor, assignment=assignment, key=assignment.key, at=clock.now(), data=data)
     hooks.emit(
         hooks.Event(
             hooks.EventKind.MOVED,

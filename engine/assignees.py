@@ -16,6 +16,7 @@ the person passed over takes the step. Whoever was passed over is named in the h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -25,7 +26,7 @@ from base.errors import SoglasieError
 from engine import expressions, rows
 from engine.models import Assignment, AssignmentStatus, Instance
 from engine.rows import qn
-from org import directory
+from org import absences, directory
 from org.models import Employee, Role
 
 #: Why someone may not take an approval step.
@@ -73,14 +74,24 @@ def four_eyes(task: Any, instance: Instance, model: Any) -> FourEyes | None:
 
 @dataclass
 class Pick:
-    """Whom a rule picked, and whom four eyes made it pass over on the way."""
+    """Whom a rule picked, whom four eyes made it pass over on the way, and whom the pick stands in
+    for when the person the rule named is away (``instead_of``)."""
 
     employee: Employee
     skipped: list[Employee] = field(default_factory=list)
+    instead_of: Employee | None = None
 
 
-def resolve(task: Any, instance: Instance, variables: dict[str, Any], eyes: FourEyes | None = None) -> Pick:
-    """The employee a user task's rule picks now; refuses with the step's key when it finds nobody."""
+def resolve(
+    task: Any,
+    instance: Instance,
+    variables: dict[str, Any],
+    eyes: FourEyes | None = None,
+    *,
+    now: datetime | None = None,
+) -> Pick:
+    """The employee a user task's rule picks at ``now``; refuses with the step's key when it finds
+    nobody. Someone absent that day is replaced by whoever takes their work (:func:`substitute`)."""
     resolved: dict[str, Employee] = {}
     skipped: list[Employee] = []
     try:
@@ -104,7 +115,19 @@ def resolve(task: Any, instance: Instance, variables: dict[str, Any], eyes: Four
             )
     if employee is None:
         raise SoglasieError(_("Не удалось определить исполнителя шага «%(key)s»") % {"key": task.key})
-    return Pick(employee, skipped)
+    return substitute(Pick(employee, skipped), eyes, now)
+
+
+def substitute(pick: Pick, eyes: FourEyes | None, now: datetime | None = None) -> Pick:
+    """The rule for every assignment: work the rules give to an absent employee goes to the end of
+    their substitution chain (``org.absences.taker``), marked as held instead of them. An approval
+    never lands on someone whose work it checks: then the nearest manager above who may take it."""
+    taker = absences.taker(pick.employee, absences.local_day(now))
+    if taker.pk == pick.employee.pk:
+        return pick
+    if eyes is not None and eyes.excludes(taker):
+        taker = approver_above(taker, eyes) or taker
+    return Pick(taker, pick.skipped, instead_of=pick.employee)
 
 
 def approver_above(person: Employee, eyes: FourEyes | None) -> Employee | None:

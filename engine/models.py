@@ -192,6 +192,11 @@ class Assignment(models.Model):
     completed_by = models.ForeignKey(
         Employee, verbose_name=_("выполнил"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Whom the assignment is held for while they are away (``org.absences``): the absent employee the
+    # rules named, when a substitute holds it instead; null otherwise (and once handed back).
+    instead_of = models.ForeignKey(
+        Employee, verbose_name=_("вместо"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     # Denormalised for the figures (analytics), which group a million assignments by process: a

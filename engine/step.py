@@ -129,7 +129,8 @@ class Step:
 
     def _open(self, ready_task: Any, variables: dict[str, Any]) -> None:
         task = self.model.user_tasks[ready_task.key]
-        pick = assignees.resolve(task, self.instance, variables, assignees.four_eyes(task, self.instance, self.model))
+        eyes = assignees.four_eyes(task, self.instance, self.model)
+        pick = assignees.resolve(task, self.instance, variables, eyes, now=self.now)
         assignee = pick.employee
         title = _render_title(task.title, variables) or task.key
         due_at = None
@@ -162,12 +163,15 @@ class Step:
             key=task.key,
             title=title[:500],
             assignee=assignee,
+            instead_of=pick.instead_of,
             created_at=self.now,
             due_at=due_at,
         )
         assignment.derive_fields()
         rows.insert([assignment])
         data: dict[str, Any] = {"assignee": assignee.username}
+        if pick.instead_of is not None:  # the rule named someone who is away
+            data["instead_of"] = pick.instead_of.username
         if pick.skipped:  # four eyes: whoever the rule passed over, and why
             data["skipped"] = [{"username": person.username, "name": person.full_name} for person in pick.skipped]
         history(self.instance, HistoryEvent.ASSIGNED, assignment=assignment, key=task.key, at=self.now, data=data)

@@ -1,6 +1,9 @@
-"""What the worker fires when its time comes: BPMN timers, deadlines, and scheduled starts.
+"""What the worker fires when its time comes: absences starting, BPMN timers, deadlines, and
+scheduled starts.
 
-:func:`fire_due` is safe to run from several workers at once: each timer is claimed under its
+:func:`fire_due` is safe to run from several workers at once: each absence that starts is claimed
+by its row (``SKIP LOCKED`` on PostgreSQL) and marked handed over in the transaction that moves the
+work, each timer is claimed under its
 instance's row lock and re-checked, each deadline notice by a conditional UPDATE, each scheduled
 period by a unique key (``ScheduledStart``'s constraint: the second worker's insert fails and its
 transaction rolls back). One bad row is logged and skipped; it never stops the sweep.
@@ -25,6 +28,8 @@ from engine import actions, hooks
 from engine.bpmn import Runner
 from engine.models import Assignment, AssignmentStatus, HistoryEvent, Schedule, ScheduledStart, Timer
 from engine.step import Step, batched_writes, claim, history, lock_instance, model_of
+from org import absences
+from org.models import Absence
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +39,27 @@ class Fired:
     timers: int = 0
     overdue: int = 0
     started: int = 0
+    absences: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.timers or self.overdue or self.started)
+        return bool(self.timers or self.overdue or self.started or self.absences)
 
 
 def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
-    """Fire every timer, deadline and scheduled start due up to ``now``; each exactly once."""
+    """Fire every absence start, timer, deadline and scheduled start due up to ``now``; each
+    exactly once. Absences first: they begin at midnight, so whatever else is due by now already
+    finds the work with the substitute."""
     now = now or clock.now()
     fired = Fired()
     with clock.frozen(now):
+        for absence_id in absences.due_to_start(now)[:limit]:
+            try:
+                if _start_absence(absence_id, now):
+                    fired.absences += 1
+            except Exception as error:  # the sweep's fault boundary: one bad row must not stop it
+                log.exception("absence %s failed to start", absence_id)
+                fired.errors.append(f"absence {absence_id}: {error}")
         for timer_id in _due_timer_ids(now, limit):
             try:
                 if _fire_timer(timer_id, now):
@@ -62,6 +77,22 @@ def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
         fired.started, errors = start_due_periods(now)
         fired.errors.extend(errors)
     return fired
+
+
+# --------------------------------------------------------------------------- absences
+
+
+def _start_absence(absence_id: int, now: datetime) -> bool:
+    """Hand an absent employee's open work over, once: the absence row is claimed (another worker
+    skips it), re-checked, and marked in the same transaction as the moves."""
+    with transaction.atomic(), batched_writes():
+        absence = claim(Absence.objects.filter(pk=absence_id, moved_at__isnull=True).select_related("employee__user"))
+        if absence is None:
+            return False
+        if Absence.objects.filter(pk=absence_id, moved_at__isnull=True).update(moved_at=now) != 1:
+            return False
+        actions.hand_over_for_absence(absence)
+        return True
 
 
 # --------------------------------------------------------------------------- timers

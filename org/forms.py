@@ -1,13 +1,17 @@
-"""The log-in form, with the lock-outs of ``org.auth``."""
+"""The log-in form, with the lock-outs of ``org.auth``; the absence form of the page «Отсутствия»."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
+from org import absences, directory
 from org.auth import LoginLocked, authenticate_throttled
+from org.models import AbsenceReason, Employee
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -27,3 +31,57 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class EmployeeChoiceField(forms.ModelChoiceField):
+    """An active employee chosen by username (the API's word for a person), shown by full name."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Employee):
+            return value.username
+        return super().prepare_value(value)
+
+    def label_from_instance(self, obj: Employee) -> str:
+        return f"{obj.full_name} ({obj.position})" if obj.position else obj.full_name
+
+
+class AbsenceForm(forms.Form):
+    """The page's absence form: it only reads the input; ``org.absences.create`` refuses what is
+    wrong, with the same sentences as the API."""
+
+    employee = EmployeeChoiceField(
+        label=_("Сотрудник"),
+        queryset=Employee.objects.none(),
+        to_field_name="user__username",
+        error_messages={"invalid_choice": _("Сотрудник не найден или неактивен")},
+    )
+    starts = forms.DateField(label=_("Первый день"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends = forms.DateField(label=_("Последний день"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    substitute = EmployeeChoiceField(
+        label=_("Замещает"),
+        queryset=Employee.objects.none(),
+        to_field_name="user__username",
+        error_messages={"invalid_choice": _("Сотрудник не найден или неактивен")},
+        help_text=_("Сначала предложен постоянный заместитель сотрудника."),
+    )
+    reason = forms.ChoiceField(label=_("Причина"), choices=AbsenceReason.choices)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = absences.enterable_for(user).select_related("deputy__user")
+        self.fields["employee"].queryset = people
+        self.fields["substitute"].queryset = directory.active_employees().order_by("full_name")
+        # Each person's deputy rides on their option, so the page's script preselects it on change.
+        self.deputies = {p.username: d.username for p in people if (d := absences.default_substitute(p))}
+        self.fields["employee"].widget.attrs["data-deputies"] = json.dumps(self.deputies)
+
+    def values(self) -> dict[str, Any]:
+        """What ``org.absences.create`` takes, from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "employee": data["employee"].username,
+            "starts": data["starts"],
+            "ends": data["ends"],
+            "substitute": data["substitute"].username,
+            "reason": data["reason"],
+        }

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from base import clock
+
 
 class RoleCode(models.TextChoices):
     """The six roles of ``processes.md``; a person may hold several."""
@@ -134,6 +136,51 @@ class Employee(models.Model):
 
     def role_codes(self) -> set[str]:
         return {role.code for role in self.roles.all()}
+
+
+class AbsenceReason(models.TextChoices):
+    """Why someone is away; the API sends the ids, the pages show the words."""
+
+    VACATION = "vacation", _("отпуск")
+    SICK_LEAVE = "sick_leave", _("больничный")
+    BUSINESS_TRIP = "business_trip", _("командировка")
+    OTHER = "other", _("другое")
+
+
+class Absence(models.Model):
+    """An employee away from the first day to the last (dates in the company's time zone, both
+    included), and who takes their work meanwhile (``org.absences``).
+
+    ``moved_at`` is the start sweep's mark (``engine.sweeps``): set in the transaction that moved the
+    employee's open work to the substitute, so the move happens once however many workers run.
+    """
+
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("сотрудник"), on_delete=models.PROTECT, related_name="absences"
+    )
+    starts = models.DateField(_("первый день"))
+    ends = models.DateField(_("последний день"))
+    substitute = models.ForeignKey(
+        Employee, verbose_name=_("замещает"), on_delete=models.PROTECT, related_name="substitutions"
+    )
+    reason = models.CharField(_("причина"), max_length=20, choices=AbsenceReason.choices)
+    created_by = models.ForeignKey(
+        Employee, verbose_name=_("внёс"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("внесено"), default=clock.now)
+    moved_at = models.DateTimeField(_("задания переданы"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("отсутствие")
+        verbose_name_plural = _("отсутствия")
+        ordering = ["-starts", "-pk"]
+        indexes = [
+            models.Index(fields=["employee", "starts", "ends"], name="absence_employee_days"),
+            models.Index(fields=["moved_at", "starts"], name="absence_to_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.starts:%d.%m.%Y}–{self.ends:%d.%m.%Y}"
 
 
 class LoginFailure(models.Model):

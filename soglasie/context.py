@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, Any, Any]] = [
     ("tasks", _("Задачи"), None),
     ("companies", _("Контрагенты"), None),
     ("processes", _("Процессы"), None),
+    ("absences", _("Отсутствия"), None),
     ("analytics", _("Показатели"), _sees_figures),
     ("admin:index", _("Администрирование"), is_administrator),
 ]

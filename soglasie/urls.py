@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("notify.urls")),
     path("", include("analytics.urls")),
+    path("", include("org.urls")),
     # The admin's own log-in page knows nothing of the lock-outs (org.auth): send people to ours.
     path("admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("admin/", admin.site.urls),

@@ -11,19 +11,8 @@ from base import clock, texts
 from engine import access
 from engine.models import Instance
 from org import directory
+from org.forms import EmployeeChoiceField
 from org.models import Employee
-
-
-class EmployeeChoiceField(forms.ModelChoiceField):
-    """An active employee chosen by username (the API's word for a person)."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Employee):
-            return value.username
-        return super().prepare_value(value)
-
-    def label_from_instance(self, obj: Employee) -> str:
-        return f"{obj.full_name} ({obj.position})" if obj.position else obj.full_name
 
 
 class TaskForm(forms.Form):

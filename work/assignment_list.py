@@ -136,7 +136,9 @@ def assignments(request: HttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     now = clock.now()
     spec = filters.spec()
-    rows = spec.apply(request.user, now).select_related("instance__process__definition", "assignee__user")
+    rows = spec.apply(request.user, now).select_related(
+        "instance__process__definition", "assignee__user", "instead_of"
+    )
     page = listing.page(rows, request.GET.get("page"))
     due_counts, status_counts = _counts(request.user, spec, now)
     due_labels = {

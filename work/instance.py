@@ -56,7 +56,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
     now = clock.now()
     model = model_for(item.process)
     labels, options, _types = labels_of(model)
-    steps = list(item.assignments.select_related("assignee", "completed_by").order_by("created_at", "pk"))
+    steps = list(item.assignments.select_related("assignee", "completed_by", "instead_of").order_by("created_at", "pk"))
     history = list(item.history.select_related("actor", "assignment").order_by("at", "pk"))
     timeline = []
     for entry in history:

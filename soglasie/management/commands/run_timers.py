@@ -1,4 +1,5 @@
-"""``run_timers [--until ISO]``: fire every timer, deadline and scheduled start due, then exit."""
+"""``run_timers [--until ISO]``: start every absence, fire every timer, deadline and scheduled start due,
+then exit."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         sent, failed = send_due(moment)
         self.stdout.write(
             f"Таймеров: {fired.timers}, просрочек: {fired.overdue}, запусков: {fired.started}, "
+            f"отсутствий началось: {fired.absences}, "
             f"писем: {sent} (ошибок отправки: {failed})."
         )
         for error in fired.errors:

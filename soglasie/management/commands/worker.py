@@ -1,4 +1,4 @@
-"""``worker``: the background worker. Sweeps timers, deadlines, scheduled starts and the e-mail
+"""``worker``: the background worker. Sweeps absences starting, timers, deadlines, scheduled starts and the e-mail
 outbox until stopped; several may run at once (each row is claimed by one). Every pass begins with a
 heartbeat (``soglasie.models.WorkerHeartbeat``) that ``/healthz`` reads."""
 
