@@ -100,6 +100,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": [(a, a.starts <= today <= a.ends, absences.may_enter_for(request.user, a.employee)) for a in page.items],
+        "today": today,
         "columns": [_("Сотрудник"), _("Дни"), _("Замещает"), _("Причина"), _("Внёс"), ""],
         "query": urlencode({"show": show}),
         "show_tabs": [

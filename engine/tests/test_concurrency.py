@@ -75,3 +75,35 @@ def test_the_same_completion_twice_at_once_completes_once(demo):
     run_together(submit, submit)
     assert sorted(outcomes) == ["conflict", "done"]
     assert Assignment.objects.filter(instance=instance, key="approve_doc").count() == 1
+
+
+def test_two_workers_at_midnight_hand_each_absence_over_once(demo, time_machine):
+    from datetime import date, datetime
+
+    from org.models import Absence
+
+    deploy_test_processes()
+    time_machine.move_to("2026-11-03T12:00:00+03:00")
+    for _ in range(20):
+        actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
+        actions.start("t_parallel", by=demo["manager1"].user)
+    for who, substitute in (("sales_head", "manager1"), ("sales_admin", "manager2"), ("accountant", "manager3")):
+        Absence.objects.create(
+            employee=demo[who],
+            substitute=demo[substitute],
+            starts=date(2026, 11, 4),
+            ends=date(2026, 11, 10),
+            reason="business_trip",
+        )
+    midnight = datetime.fromisoformat("2026-11-04T00:00:00+03:00")
+    results = []
+    run_together(lambda: results.append(sweeps.fire_due(midnight)), lambda: results.append(sweeps.fire_due(midnight)))
+    assert sum(r.absences for r in results) == 3
+    assert not any(r.errors for r in results)
+    assert Absence.objects.filter(moved_at__isnull=True).count() == 0
+    assert History.objects.filter(event="reassigned").count() == 60
+    assert Notification.objects.filter(kind="reassigned").count() == 120
+    assert not Assignment.objects.filter(
+        status="open", assignee__user__username__in=["sales_head", "sales_admin", "accountant"]
+    ).exists()
+    assert Assignment.objects.filter(status="open", instead_of__isnull=False).count() == 60
