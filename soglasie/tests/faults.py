@@ -7,11 +7,12 @@ written too) waits forever at the N-th event of a kind, inside the step's transa
 rows are written and before the commit, and prints ``BLOCKED``. The test reads that line and kills
 the process: no sleeps, no races.
 
-- ``work --block KIND:N --days D``: sets up a busy sweep (:func:`setup_sweep`: boundary timers,
-  deadlines, a daily schedule, e-mails), then runs the real ``worker`` with the clock ``D`` days
-  ahead (time-machine, ticking). ``KIND`` is an engine event (``reminder``, ``overdue``,
-  ``finished``) or ``scheduled`` (the first assignment of a scheduled start); ``none`` blocks
-  nothing (the test holds the SMTP server instead).
+- ``work --block KIND:N --days D``: sets up a busy sweep (:func:`setup_sweep`: an absence starting,
+  boundary timers, deadlines, a daily schedule, e-mails), then runs the real ``worker`` with the
+  clock ``D`` days ahead (time-machine, ticking). ``KIND`` is an engine event (``moved``,
+  ``reminder``, ``overdue``, ``finished``) or ``scheduled`` (the first assignment of a scheduled
+  start); ``none`` blocks nothing (the test holds the SMTP server instead).
+- ``setup``: only the busy sweep's rows (:func:`setup_sweep`), for workers the test starts itself.
 - ``resume --at ISO``: the worker started again: prints what the database holds, runs passes of
   the real ``worker`` until nothing is due, prints it again.
 - ``setup-web`` and ``report-web INSTANCE``, and :func:`blocking_application` for gunicorn: a
@@ -36,6 +37,9 @@ BPMN = Path(__file__).resolve().parents[2] / "engine/tests/bpmn"
 #: Instances of ``engine/tests/bpmn/timers.bpmn`` a sweep starts with: each has a reminder (a
 #: non-interrupting boundary timer, P4D), a deadline (P5D) and an interrupting boundary timer (P1M).
 TIMER_INSTANCES = 20
+#: Who holds those assignments (``role('sales_admin')``) is away from the next day on, for two
+#: months; their substitute takes the open work when the absence starts.
+ABSENT, SUBSTITUTE = "sales_admin", "manager1"
 SCHEDULED_KEY = "t_daily"
 TIMERS_KEY = "timers"
 
@@ -59,8 +63,9 @@ def daily_process() -> Any:
 
 
 def setup_sweep() -> datetime:
-    """The demo company, the timer test process started :data:`TIMER_INSTANCES` times and a daily
-    schedule (the only one enabled); returns the instant the schedule became active."""
+    """The demo company, the timer test process started :data:`TIMER_INSTANCES` times, a daily
+    schedule (the only one enabled) and the absence of their assignee from the next day on; returns
+    the instant the schedule became active."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
@@ -68,6 +73,8 @@ def setup_sweep() -> datetime:
     from engine import actions
     from engine.definitions import deploy
     from engine.models import Schedule
+    from org.absences import local_day
+    from org.models import Absence, Employee
 
     call_command("seed_demo", password="demo", stdout=io.StringIO())
     deploy((BPMN / "timers.bpmn").read_bytes(), filename="timers.bpmn")
@@ -76,6 +83,14 @@ def setup_sweep() -> datetime:
     starter = get_user_model().objects.get(username="manager1")
     for _ in range(TIMER_INSTANCES):
         actions.start(TIMERS_KEY, by=starter)
+    first = local_day() + timedelta(days=1)
+    Absence.objects.create(
+        employee=Employee.objects.get(user__username=ABSENT),
+        substitute=Employee.objects.get(user__username=SUBSTITUTE),
+        starts=first,
+        ends=first + timedelta(days=60),
+        reason="vacation",
+    )
     return clock.now()
 
 
@@ -130,6 +145,7 @@ def report() -> dict[str, Any]:
     from engine.models import Assignment, History, Instance, Schedule, ScheduledStart, Timer
     from engine.sweeps import spec_of
     from notify.models import Notification, OutboxEmail
+    from org.models import Absence
 
     now = clock.now()
     schedule = Schedule.objects.get(definition__key=SCHEDULED_KEY)
@@ -144,7 +160,7 @@ def report() -> dict[str, Any]:
         "timers_due": Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now).count(),
         "history": _counts(History.objects.all(), "event"),
         "history_twice": _twice(
-            History.objects.filter(event__in=["timer", "reminder", "overdue", "finished", "started"]),
+            History.objects.filter(event__in=["timer", "reminder", "overdue", "finished", "started", "reassigned"]),
             "instance",
             "event",
             "key",
@@ -155,6 +171,8 @@ def report() -> dict[str, Any]:
             status="open", due_at__lte=now, overdue_notified_at__isnull=True
         ).count(),
         "timer_instances": _counts(Instance.objects.filter(process_key=TIMERS_KEY), "status"),
+        "absences_started": Absence.objects.filter(moved_at__isnull=False).count(),
+        "held_instead": _counts(Assignment.objects.filter(instead_of__isnull=False), "assignee__user__username"),
         "periods_due": len(periods),
         "scheduled_starts": ScheduledStart.objects.count(),
         "scheduled_instances": Instance.objects.filter(process_key=SCHEDULED_KEY).count(),
@@ -170,10 +188,12 @@ def _nothing_due() -> bool:
     from base import clock
     from engine.models import Assignment, Timer
     from notify.models import OutboxEmail
+    from org.absences import due_to_start
 
     now = clock.now()
     return not (
-        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now).exists()
+        due_to_start(now)
+        or Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now).exists()
         or Assignment.objects.filter(status="open", due_at__lte=now, overdue_notified_at__isnull=True).exists()
         or OutboxEmail.objects.filter(sent_at__isnull=True, gave_up_at__isnull=True, next_attempt_at__lte=now).exists()
     )
@@ -266,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("--days", type=float, required=True)
     command = commands.add_parser("resume")
     command.add_argument("--at", required=True, type=datetime.fromisoformat)
+    commands.add_parser("setup")
     commands.add_parser("setup-web")
     command = commands.add_parser("report-web")
     command.add_argument("instance", type=int)
@@ -274,6 +295,8 @@ def main(argv: list[str] | None = None) -> None:
         work(args.block, args.days)
     elif args.command == "resume":
         resume(args.at)
+    elif args.command == "setup":
+        print(json.dumps({"t0": setup_sweep().isoformat()}), flush=True)
     elif args.command == "setup-web":
         print(json.dumps(setup_web()), flush=True)
     else:

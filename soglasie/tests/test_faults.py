@@ -1,5 +1,6 @@
-"""Crashes. The worker killed with SIGKILL in the middle of a sweep (BPMN boundary timers, reminders,
-deadlines, scheduled starts, e-mails) and started again fires each thing exactly once; the web
+"""Crashes. The worker killed with SIGKILL in the middle of a sweep (an absence starting, BPMN boundary
+timers, reminders, deadlines, scheduled starts, e-mails) and started again fires each thing exactly
+once; the web
 server killed in the middle of a completion leaves the assignment completed with everything it
 causes, or not completed at all.
 
@@ -7,7 +8,6 @@ The processes that are killed run ``soglasie.tests.faults`` (or gunicorn) on a d
 with the test (SQLite: a migrated file of their own; PostgreSQL: the test database), and stop by
 themselves at the chosen point inside the transaction (or the SMTP server holds them), so "the
 middle" is exact.
-(Absences starting are not part of the sweep yet: absences are another issue's.)
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from django.db import connection
 
 from notify.tests.mailbox import Inbox
 from soglasie.tests.children import ROOT, Child, free_port
-from soglasie.tests.faults import TIMER_INSTANCES
+from soglasie.tests.faults import SUBSTITUTE, TIMER_INSTANCES
 
 HELPER = [sys.executable, "-m", "soglasie.tests.faults"]
 
@@ -133,13 +133,14 @@ N = TIMER_INSTANCES
 
 def expected_after(days: float, periods: int) -> dict[str, Any]:
     """What a whole sweep ``days`` ahead leaves, each thing once: ``N`` instances of the timers
-    process (reminder after 4 days, deadline after 5, interrupted after a month) and ``periods``
-    daily starts."""
+    process (their assignee away from the next day on: the work moves to the substitute; reminder
+    after 4 days, deadline after 5, interrupted after a month) and ``periods`` daily starts."""
+    moved = 2 * N  # a «reassigned» notice (and its e-mail) to the absent employee and the substitute
     if days < 28:
         timers = {"remind": N}
-        history = {"started": N + periods, "assigned": N + periods, "reminder": N, "overdue": N}
-        notifications = {"assigned": N + periods, "reminder": N, "overdue": 2 * N}  # assignee and manager
-        mailed = N + periods + N + 2 * N
+        history = {"started": N + periods, "assigned": N + periods, "reassigned": N, "reminder": N, "overdue": N}
+        notifications = {"assigned": N + periods, "reassigned": moved, "reminder": N, "overdue": 2 * N}
+        mailed = N + periods + moved + N + 2 * N  # overdue: the substitute and their manager
         instances = {"running": N}
     else:
         # The month is over: in the step of each reminder the interrupting timer fired too and
@@ -148,13 +149,14 @@ def expected_after(days: float, periods: int) -> dict[str, Any]:
         history = {
             "started": N + periods,
             "assigned": N + periods,
+            "reassigned": N,
             "reminder": N,
             "timer": N,
             "cancelled": N,
             "stopped": N,
         }
-        notifications = {"assigned": N + periods, "process_finished": N}
-        mailed = N + periods
+        notifications = {"assigned": N + periods, "reassigned": moved, "process_finished": N}
+        mailed = N + periods + moved
         instances = {"finished": N}
     return {
         "timers_fired": timers,
@@ -165,6 +167,8 @@ def expected_after(days: float, periods: int) -> dict[str, Any]:
         "notifications_twice": 0,
         "overdue_unnoticed": 0,
         "timer_instances": instances,
+        "absences_started": 1,
+        "held_instead": {SUBSTITUTE: N},
         "periods_due": periods,
         "scheduled_starts": periods,
         "scheduled_instances": periods,
@@ -175,6 +179,12 @@ def expected_after(days: float, periods: int) -> dict[str, Any]:
 #: Where the first worker is stopped and killed, and what was done then: the ``n - 1`` things
 #: before the blocked one committed, the blocked one rolled back, the rest not begun.
 CRASHES: dict[str, tuple[str, float, Callable[[dict[str, Any]], bool]]] = {
+    # the absence's work moves in one transaction with its start mark: all of it, or none yet
+    "absence starting": (
+        "moved:8",
+        6,
+        lambda before: before["absences_started"] == 0 and "reassigned" not in before["history"],
+    ),
     "reminder": (
         "reminder:8",
         6,
@@ -235,6 +245,26 @@ def test_the_worker_killed_in_the_middle_of_a_sweep_fires_each_thing_once_after_
     assert in_the_middle(before), before
     assert after == expected_after(days, after["periods_due"])
     assert after["periods_due"] >= 5
+    assert len(inbox.messages) == after["outbox"]["total"]
+    assert len(set(inbox.message_ids())) == len(inbox.messages)
+
+
+def test_two_workers_started_together_after_midnight_fire_each_thing_once(shared_database, tmp_path, smtp):
+    """Two workers (two processes) sweep the same due work at once: the absence starting at
+    midnight, the timers, deadlines, scheduled starts and e-mails are each done by one of them."""
+    inbox, port = smtp
+    env = child_env(tmp_path, shared_database, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
+    t0 = datetime.fromisoformat(run_helper(["setup"], env)["t0"])
+    at = (t0 + timedelta(days=6, minutes=10)).isoformat()
+    workers = [
+        subprocess.Popen([*HELPER, "resume", "--at", at], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0, output
+    after = run_helper(["resume", "--at", at], env)["after"]
+    assert after == expected_after(6, after["periods_due"])
     assert len(inbox.messages) == after["outbox"]["total"]
     assert len(set(inbox.message_ids())) == len(inbox.messages)
 
