@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from api.schemas import Day, Id, Page, PageQuery, page_of, refusals
+from api.schemas import Day, Id, Page, PageQuery, links, page_of, refusals
 from base import clock, listing
 from org import absences
 from org.models import Absence, AbsenceReason
@@ -80,7 +80,11 @@ def list_absences(request: HttpRequest, query: Query[AbsenceQuery]) -> dict[str,
     return page_of(query.window(query.spec(request).apply(request.user, now)), lambda a: absence_out(a, today))
 
 
-@router.post("/absences", response={201: AbsenceOut, **refusals(400, 403)})
+@router.post(
+    "/absences",
+    response={201: AbsenceOut, **refusals(400, 403)},
+    openapi_extra=links(201, absences_delete_absence={"absence_id": "$response.body#/id"}),
+)
 def create_absence(request: HttpRequest, payload: AbsenceIn) -> Status:
     """400 with the field errors (an overlap, a substitute who is inactive or the employee, a last
     day before the first); 403 unless the employee, a manager above them or an administrator."""
