@@ -99,7 +99,9 @@ def absence_list(request: HttpRequest) -> HttpResponse:
         "title": _("Отсутствия"),
         "form": form,
         "page": page,
-        "rows": [(a, a.starts <= today <= a.ends, absences.may_enter_for(request.user, a.employee)) for a in page.items],
+        "rows": [
+            (a, a.starts <= today <= a.ends, absences.may_enter_for(request.user, a.employee)) for a in page.items
+        ],
         "today": today,
         "columns": [_("Сотрудник"), _("Дни"), _("Замещает"), _("Причина"), _("Внёс"), ""],
         "query": urlencode({"show": show}),
@@ -118,7 +120,5 @@ def absence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if gone is None:
         messages.success(request, _("Отсутствие удалено."))
     else:
-        messages.success(
-            request, _("Отсутствие заканчивается %(ends)s.") % {"ends": gone.ends.strftime("%d.%m.%Y")}
-        )
+        messages.success(request, _("Отсутствие заканчивается %(ends)s.") % {"ends": gone.ends.strftime("%d.%m.%Y")})
     return redirect("absences")

@@ -59,8 +59,10 @@ def _schema_of(answer: dict[str, Any]) -> dict[str, Any]:
 def _is_download(answer: dict[str, Any]) -> bool:
     """A file's bytes (a download): every media type of the answer a binary string, none JSON."""
     content = answer.get("content", {})
-    return bool(content) and "application/json" not in content and all(
-        media.get("schema", {}).get("format") == "binary" for media in content.values()
+    return (
+        bool(content)
+        and "application/json" not in content
+        and all(media.get("schema", {}).get("format") == "binary" for media in content.values())
     )
 
 

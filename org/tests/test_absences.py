@@ -170,12 +170,12 @@ def test_delete_by_the_substitute_is_403_and_by_a_stranger_404(api_client, demo)
 def test_the_chain_of_three_substitutes_and_its_loop(demo):
     day = date(2026, 11, 5)
     for who, substitute in (("manager1", "manager2"), ("manager2", "manager3"), ("manager3", "sales_admin")):
-        Absence.objects.create(
-            employee=demo[who], substitute=demo[substitute], starts=day, ends=day, reason="other"
-        )
+        Absence.objects.create(employee=demo[who], substitute=demo[substitute], starts=day, ends=day, reason="other")
     assert absences.taker(demo["manager1"], day) == demo["sales_admin"]
     assert absences.taker(demo["manager1"], date(2026, 11, 6)) == demo["manager1"]  # the day after: back
-    Absence.objects.create(employee=demo["sales_admin"], substitute=demo["manager1"], starts=day, ends=day, reason="other")
+    Absence.objects.create(
+        employee=demo["sales_admin"], substitute=demo["manager1"], starts=day, ends=day, reason="other"
+    )
     assert absences.taker(demo["manager1"], day) == demo["sales_head"]  # a loop: manager1's line manager
 
 
