@@ -15,6 +15,7 @@ worker ran starts once when one catches up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,30 +54,26 @@ def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
     now = now or clock.now()
     fired = Fired()
     with clock.frozen(now):
-        for absence_id in absences.due_to_start(now)[:limit]:
-            try:
-                if _start_absence(absence_id, now):
-                    fired.absences += 1
-            except Exception as error:  # the sweep's fault boundary: one bad row must not stop it
-                log.exception("absence %s failed to start", absence_id)
-                fired.errors.append(f"absence {absence_id}: {error}")
-        for timer_id in _due_timer_ids(now, limit):
-            try:
-                if _fire_timer(timer_id, now):
-                    fired.timers += 1
-            except Exception as error:  # the sweep's fault boundary: one bad row must not stop it
-                log.exception("timer %s failed", timer_id)
-                fired.errors.append(f"timer {timer_id}: {error}")
-        for assignment_id in _due_deadline_ids(now, limit):
-            try:
-                if _fire_deadline(assignment_id, now):
-                    fired.overdue += 1
-            except Exception as error:  # the sweep's fault boundary
-                log.exception("deadline of assignment %s failed", assignment_id)
-                fired.errors.append(f"assignment {assignment_id}: {error}")
+        fired.absences = _each("absence", absences.due_to_start(now, limit), _start_absence, now, fired.errors)
+        fired.timers = _each("timer", _due_timer_ids(now, limit), _fire_timer, now, fired.errors)
+        fired.overdue = _each("assignment", _due_deadline_ids(now, limit), _fire_deadline, now, fired.errors)
         fired.started, errors = start_due_periods(now)
         fired.errors.extend(errors)
     return fired
+
+
+def _each(kind: str, ids: list[int], fire: Callable[[int, datetime], bool], now: datetime, errors: list[str]) -> int:
+    """Fire each due row of one kind in its own transaction; returns how many fired. The sweep's
+    fault boundary: one bad row is logged and named in ``errors``, and the sweep goes on."""
+    count = 0
+    for pk in ids:
+        try:
+            if fire(pk, now):
+                count += 1
+        except Exception as error:  # one bad row must not stop the sweep
+            log.exception("%s %s failed", kind, pk)
+            errors.append(f"{kind} {pk}: {error}")
+    return count
 
 
 # --------------------------------------------------------------------------- absences

@@ -68,12 +68,12 @@ def taker(employee: Employee, day: date) -> Employee:
     return directory.line_manager(employee) or employee
 
 
-def due_to_start(now: datetime) -> list[int]:
+def due_to_start(now: datetime, limit: int = 1000) -> list[int]:
     """Absences holding on the company's day at ``now`` whose work has not been handed over yet."""
     return list(
         Absence.objects.filter(holding(local_day(now)), moved_at__isnull=True)
         .order_by("starts", "pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[:limit]
     )
 
 
