@@ -58,7 +58,7 @@ def my_open_assignments(user: Any, limit: int = 5) -> tuple[list[tuple[Assignmen
     if me is None:
         return [], 0
     qs = Assignment.objects.filter(assignee=me, status=AssignmentStatus.OPEN).select_related(
-        "instance__process__definition"
+        "instance__process__definition", "instead_of"
     )
     now = clock.now()
     rows = list(qs.order_by(F("due_at").asc(nulls_last=True), "pk")[:limit])

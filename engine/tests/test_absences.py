@@ -55,8 +55,9 @@ def test_a_new_assignment_of_an_absent_employee_goes_to_the_substitute_instead_o
 
     page = login("sales_admin").get(f"/assignments/{attach.pk}/")
     assert "вместо Морозов Дмитрий Алексеевич" in page.content.decode()
-    listed = login("sales_admin").get("/assignments/")
-    assert "вместо Морозов Дмитрий Алексеевич" in listed.content.decode()
+    for path in ("/assignments/", "/", f"/instances/{instance.pk}/"):
+        listed = login("sales_admin").get(path)
+        assert "вместо Морозов Дмитрий Алексеевич" in listed.content.decode(), path
 
     api = api_client("sales_admin")
     assert api.get(f"/api/v1/assignments/{attach.pk}").json()["instead_of"] == "sales_head"
