@@ -352,13 +352,16 @@ def move(
 ) -> None:
     """Give an open assignment to ``target`` (inside the caller's locked transaction); both are told.
 
-    ``instead_of`` marks it held for an absent employee; handed back to whom it was held for, the
-    mark goes (a substitute delegating it back is how the absent employee gets it back).
+    ``instead_of`` marks it held for an absent employee (unless it is held for someone already);
+    handed back to whom it was held for, the mark goes (a substitute delegating it back is how the
+    absent employee gets it back).
     """
     previous = assignment.assignee
     assignment.assignee = target
     if instead_of is not None:
-        assignment.instead_of = instead_of
+        # Held for whom it was first held for: a substitute who goes away too passes it on, still
+        # instead of the person it belongs to (who keeps seeing it).
+        assignment.instead_of = assignment.instead_of if assignment.instead_of_id else instead_of
     elif assignment.instead_of_id == target.pk:
         assignment.instead_of = None
     assignment.save(update_fields=["assignee", "instead_of"])

@@ -135,6 +135,20 @@ def test_an_absence_starting_hands_open_work_over_at_midnight_moscow_once(proces
     assert Notification.objects.filter(kind="reassigned").count() == 6
 
 
+def test_a_substitute_who_goes_away_too_passes_the_work_on_still_instead_of_its_owner(processes, demo, time_machine):
+    time_machine.move_to("2026-11-03T12:00:00+03:00")
+    instance = start_approval(demo)
+    away(demo, "sales_head", "sales_admin", starts="2026-11-04")
+    away(demo, "sales_admin", "manager2", starts="2026-11-06")
+    sweeps.fire_due(datetime.fromisoformat("2026-11-04T00:00:00+03:00"))
+    assert attach_of(instance).assignee == demo["sales_admin"]
+    assert sweeps.fire_due(datetime.fromisoformat("2026-11-06T00:00:00+03:00")).absences == 1
+    attach = attach_of(instance)
+    assert (attach.assignee, attach.instead_of) == (demo["manager2"], demo["sales_head"])
+    assert access.visible_assignments(demo["sales_head"].user).filter(pk=attach.pk).exists()
+    assert [h.data["to"] for h in instance.history.filter(event="reassigned")] == ["sales_admin", "manager2"]
+
+
 def test_the_absent_employee_sees_what_was_moved_read_only_and_gets_it_back_when_delegated_back(
     processes, demo, time_machine, login
 ):
