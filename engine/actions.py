@@ -358,11 +358,11 @@ def move(
     """
     previous = assignment.assignee
     assignment.assignee = target
-    if instead_of is not None:
+    if instead_of is not None and assignment.instead_of_id is None:
         # Held for whom it was first held for: a substitute who goes away too passes it on, still
         # instead of the person it belongs to (who keeps seeing it).
-        assignment.instead_of = assignment.instead_of if assignment.instead_of_id else instead_of
-    elif assignment.instead_of_id == target.pk:
+        assignment.instead_of = instead_of
+    if assignment.instead_of_id == target.pk:  # back with whom it was held for
         assignment.instead_of = None
     assignment.save(update_fields=["assignee", "instead_of"])
     data = {"from": previous.username, "to": target.username, "comment": comment}
