@@ -176,6 +176,10 @@ def problems(employee: Employee, starts: date, ends: date, substitute: Employee 
     return errors
 
 
+def _not_theirs() -> Forbidden:
+    return Forbidden(_("Отсутствие может внести или изменить сам сотрудник, его руководитель или администратор."))
+
+
 def create(*, by: Any, employee: str, starts: date, ends: date, substitute: str, reason: str) -> Absence:
     """Enter an absence. Refusals: ``Invalid`` by field (unknown people, the dates, the substitute,
     an overlap), ``Forbidden`` unless the caller may enter for that employee.
@@ -193,7 +197,7 @@ def create(*, by: Any, employee: str, starts: date, ends: date, substitute: str,
     if reason not in AbsenceReason.values:
         errors["reason"] = [_("Допустимо: %(values)s") % {"values": ", ".join(AbsenceReason.values)}]
     if person is not None and not may_enter_for(by, person):
-        raise Forbidden(_("Отсутствие может внести сам сотрудник, его руководитель или администратор."))
+        raise _not_theirs()
     with transaction.atomic():
         if person is not None:
             person = Employee.objects.select_for_update().select_related("user").get(pk=person.pk)
@@ -219,7 +223,7 @@ def withdraw(absence_id: int, *, by: Any) -> Absence | None:
     with transaction.atomic():
         absence = get_absence_for_user(by, absence_id)
         if not may_enter_for(by, absence.employee):
-            raise Forbidden(_("Отсутствие может изменить сам сотрудник, его руководитель или администратор."))
+            raise _not_theirs()
         absence = Absence.objects.select_for_update().get(pk=absence.pk)
         today = local_day()
         if absence.starts > today:

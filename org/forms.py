@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from org import absences, directory
 from org.auth import LoginLocked, authenticate_throttled
-from org.models import AbsenceReason, Employee
+from org.models import Absence, AbsenceReason, Employee
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -45,26 +46,31 @@ class EmployeeChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.position})" if obj.position else obj.full_name
 
 
+def label(name: str) -> str:
+    """A field's label: the model's own name for it, capitalised (one word for the page and the admin)."""
+    return capfirst(Absence._meta.get_field(name).verbose_name)
+
+
 class AbsenceForm(forms.Form):
     """The page's absence form: it only reads the input; ``org.absences.create`` refuses what is
     wrong, with the same sentences as the API."""
 
     employee = EmployeeChoiceField(
-        label=_("Сотрудник"),
+        label=label("employee"),
         queryset=Employee.objects.none(),
         to_field_name="user__username",
         error_messages={"invalid_choice": _("Сотрудник не найден или неактивен")},
     )
-    starts = forms.DateField(label=_("Первый день"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    ends = forms.DateField(label=_("Последний день"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts = forms.DateField(label=label("starts"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends = forms.DateField(label=label("ends"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     substitute = EmployeeChoiceField(
-        label=_("Замещает"),
+        label=label("substitute"),
         queryset=Employee.objects.none(),
         to_field_name="user__username",
         error_messages={"invalid_choice": _("Сотрудник не найден или неактивен")},
         help_text=_("Сначала предложен постоянный заместитель сотрудника."),
     )
-    reason = forms.ChoiceField(label=_("Причина"), choices=AbsenceReason.choices)
+    reason = forms.ChoiceField(label=label("reason"), choices=AbsenceReason.choices)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from base import listing
 from base.errors import SoglasieError
 from org import absences, directory
 from org.access import employee_of
-from org.forms import AbsenceForm, ThrottledAuthenticationForm
+from org.forms import AbsenceForm, ThrottledAuthenticationForm, label
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -103,7 +103,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
             (a, a.starts <= today <= a.ends, absences.may_enter_for(request.user, a.employee)) for a in page.items
         ],
         "today": today,
-        "columns": [_("Сотрудник"), _("Дни"), _("Замещает"), _("Причина"), _("Внёс"), ""],
+        "columns": [label("employee"), _("Дни"), label("substitute"), label("reason"), label("created_by"), ""],
         "query": urlencode({"show": show}),
         "show_tabs": [
             {"label": label, "query": urlencode({"show": value}), "active": value == show}

@@ -54,7 +54,10 @@ def test_a_line_manager_above_and_an_administrator_enter_one_for_an_employee(api
 def test_anyone_else_is_refused_with_403(api_client, demo, who):
     answer = post(api_client(who))
     assert answer.status_code == 403
-    assert answer.json()["detail"] == "Отсутствие может внести сам сотрудник, его руководитель или администратор."
+    assert (
+        answer.json()["detail"]
+        == "Отсутствие может внести или изменить сам сотрудник, его руководитель или администратор."
+    )
     assert not Absence.objects.exists()
 
 

@@ -44,9 +44,7 @@ def test_admin_deactivates_rather_than_deletes(login, demo):
 )
 def test_the_admin_refuses_weak_passwords(login, demo, password, reason):
     user = demo["manager2"].user
-    page = login("admin").post(
-        f"/admin/auth/user/{user.pk}/password/", {"password1": password, "password2": password}
-    )
+    page = login("admin").post(f"/admin/auth/user/{user.pk}/password/", {"password1": password, "password2": password})
     assert page.status_code == 200 and reason in page.content.decode()
     user.refresh_from_db()
     assert user.check_password("demo")
