@@ -114,23 +114,14 @@ def test_unknown_people_reasons_and_dates_are_field_errors(api_client, demo, cha
 
 
 def test_the_list_shows_what_the_caller_may_see_and_filters_by_employee_and_today(api_client, demo):
-    absences.create(by=demo["manager1"].user, **{**ENTERED, "starts": date(2026, 11, 1), "ends": date(2026, 11, 6)})
-    absences.create(
-        by=demo["sales_head"].user,
-        employee="manager3",
-        starts=date(2026, 12, 1),
-        ends=date(2026, 12, 5),
-        substitute="manager1",
-        reason="sick_leave",
-    )
-    absences.create(
-        by=demo["director"].user,
-        employee="findir",
-        starts=date(2026, 11, 1),
-        ends=date(2026, 11, 30),
-        substitute="accountant",
-        reason="business_trip",
-    )
+    for by, employee, starts, ends, substitute in (
+        ("manager1", "manager1", date(2026, 11, 1), date(2026, 11, 6), "manager2"),
+        ("sales_head", "manager3", date(2026, 12, 1), date(2026, 12, 5), "manager1"),
+        ("director", "findir", date(2026, 11, 1), date(2026, 11, 30), "accountant"),
+    ):
+        absences.create(
+            by=demo[by].user, employee=employee, starts=starts, ends=ends, substitute=substitute, reason="other"
+        )
 
     def employees(client, query=""):
         answer = client.get(f"/api/v1/absences{query}")
