@@ -109,3 +109,26 @@ def test_worker_stops_cleanly_on_sigterm(migrated_env):
         worker.kill()
     assert worker.returncode == 0, err
     assert "остановлен" in out
+
+
+def test_run_timers_until_starts_an_absence_at_its_first_midnight(processes, demo, settings, time_machine):
+    from datetime import date
+
+    from org.models import Absence
+
+    settings.SOGLASIE_TIME_TRAVEL = True
+    time_machine.move_to("2026-11-03T12:00:00+03:00")
+    instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": "2027-Q1"})
+    Absence.objects.create(
+        employee=demo["sales_head"],
+        substitute=demo["manager2"],
+        starts=date(2026, 11, 4),
+        ends=date(2026, 11, 4),
+        reason="other",
+    )
+    out = io.StringIO()
+    call_command("run_timers", until="2026-11-03T23:59:00+03:00", stdout=out)
+    assert "отсутствий началось: 0" in out.getvalue()
+    call_command("run_timers", until="2026-11-04T00:00:00+03:00", stdout=out)
+    assert "отсутствий началось: 1" in out.getvalue()
+    assert instance.assignments.get().assignee == demo["manager2"]
