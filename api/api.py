@@ -165,7 +165,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-from api import absences, analytics, companies, exports, files, notifications, processes, tasks  # noqa: E402
+from api import absences, analytics, companies, discussion, exports, files, notifications, processes, tasks  # noqa: E402
 
-for _module in (processes, exports, notifications, tasks, companies, analytics, files, absences):
+for _module in (processes, exports, notifications, tasks, companies, analytics, files, absences, discussion):
     api.add_router("/", _module.router)

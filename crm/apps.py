@@ -6,6 +6,11 @@ class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Контрагенты")
 
+    def ready(self) -> None:
+        from crm.threads import register
+
+        register()
+
     def seed_demo(self) -> None:
         """Existing counterparties of «Аксиома» (called by `manage.py seed_demo`, idempotent).
 

@@ -20,9 +20,12 @@ from crm import services
 from crm.models import Company
 from crm.queries import CompanyFilter
 from crm.templatetags.crm_cards import feedback_for
+from crm.threads import THREAD
 from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
+from discussion.views import thread_context
 from engine import access
 from engine.forms import row_key
+from files.hooks import owner
 
 _ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
 
@@ -78,7 +81,8 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The company card: requisites, contacts, documents, history and the process that created it."""
+    """The company card: requisites, contacts, documents, history, the process that created it and
+    the card's discussion."""
     company = get_object_or_404(
         Company.objects.select_related(
             "responsible__user", "responsible_manager__user", "created_by__user", "created_by_instance"
@@ -96,6 +100,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": [_history_row(change) for change in company.changes.select_related("actor").order_by("-at", "-pk")],
         "instance": instance,
         "instance_visible": instance_visible,
+        "thread": thread_context(request.user, owner(THREAD, company.pk)),
     }
     return render(request, "crm/company_detail.html", context)
 

@@ -1,10 +1,10 @@
 """Who may see and do what with processes: the one permission check every page and endpoint uses.
 
 An instance is seen by those who took part in it (its starter, anyone who held or completed one of
-its assignments, anyone a substitute held one for while they were away), their managers up the org
-chart, and administrators. The absent employee only sees what was moved: completing it is for its
-assignee, until the substitute hands it back. An assignment is completed by
-its assignee, their deputy, or an administrator.
+its assignments, anyone a substitute held one for while they were away, anyone mentioned in its
+discussion), their managers up the org chart, and administrators. The absent employee only sees what
+was moved: completing it is for its assignee, until the substitute hands it back. An assignment is
+completed by its assignee, their deputy, or an administrator.
 """
 
 from __future__ import annotations
@@ -15,9 +15,15 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from base.errors import NotFound
+from discussion import hooks as threads
+from discussion.services import joined
 from engine.models import Assignment, Instance, ProcessDefinition
 from org import directory
 from org.access import employee_of, is_administrator, visible_people
+from org.models import Employee
+
+#: The discussion's thread kind (and files' owner kind) of an instance: ``instance:12``.
+THREAD = "instance"
 
 
 def visible_instances(user: Any) -> QuerySet[Instance]:
@@ -32,6 +38,7 @@ def visible_instances(user: Any) -> QuerySet[Instance]:
                 Q(assignee__in=people) | Q(completed_by__in=people) | Q(instead_of__in=people)
             ).values("instance")
         )
+        | Q(pk__in=joined(THREAD, people))
     )
 
 
@@ -100,3 +107,45 @@ def may_start(user: Any, definition: ProcessDefinition) -> bool:
         return False
     roles = [r.strip() for r in str(props.get("start_roles", "*")).split(",") if r.strip()]
     return "*" in roles or bool(me.role_codes() & set(roles))
+
+
+# ------------------------------------------------------------------------------------------ the thread
+
+
+def may_see_thread(user: Any, owner_id: str) -> bool:
+    """An instance's discussion is read (and written) by whoever may see the instance."""
+    pk = threads.pk_of(owner_id)
+    return pk is not None and visible_instances(user).filter(pk=pk).exists()
+
+
+def thread_participants(owner_id: str) -> list[Employee]:
+    """Who hears of a new comment on an instance: its starter and everyone who held or completed one
+    of its assignments so far."""
+    pk = threads.pk_of(owner_id)
+    if pk is None:
+        return []
+    took_part = Assignment.objects.filter(instance=pk)
+    return list(
+        Employee.objects.select_related("user").filter(
+            Q(pk__in=Instance.objects.filter(pk=pk).values("started_by"))
+            | Q(pk__in=took_part.values("assignee"))
+            | Q(pk__in=took_part.filter(completed_by__isnull=False).values("completed_by"))
+        )
+    )
+
+
+def thread_title(owner_id: str) -> str:
+    pk = threads.pk_of(owner_id)
+    instance = Instance.objects.filter(pk=pk).only("title", "process_key").first() if pk else None
+    return str(instance) if instance is not None else owner_id
+
+
+def thread_url(owner_id: str) -> str:
+    return f"/instances/{owner_id}/"
+
+
+def register_thread() -> None:
+    """The instance's thread kind (called when the engine's app is ready)."""
+    threads.register_thread(
+        THREAD, may_see=may_see_thread, participants=thread_participants, url=thread_url, title=thread_title
+    )

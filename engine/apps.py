@@ -8,3 +8,6 @@ class EngineConfig(AppConfig):
 
     def ready(self) -> None:
         from engine import signals  # noqa: F401  (connects the deactivation handler)
+        from engine.access import register_thread
+
+        register_thread()

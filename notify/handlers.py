@@ -3,7 +3,8 @@
 The engine knows nothing of notifications: it emits :class:`engine.hooks.Event` s, and this module,
 registered as a listener when the app is ready, turns each into notifications (and their e-mails).
 A step's events arrive together, after the step's rows are written and before it commits, so
-their notifications go in with one statement per table.
+their notifications go in with one statement per table. A comment in a discussion arrives the same
+way, as the ``comment_posted`` signal sent inside the transaction that saved it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from discussion.models import Comment
 from engine import assignees
+from engine.access import THREAD as INSTANCE_THREAD
 from engine.hooks import Event, EventKind
 from engine.models import Outcome
+from files.hooks import split_owner
 from notify import links
 from notify.models import Kind, Notification, OutboxEmail
 from notify.services import build, mailed, write
@@ -111,6 +115,42 @@ def _about(
         instance=event.instance,
         buttons=buttons or (),
     )
+
+
+#: How much of a comment a notice quotes.
+EXCERPT = 200
+
+
+def on_comment_posted(
+    sender: Any,
+    comment: Comment,
+    participants: list[Employee],
+    mentioned: list[Employee],
+    title: str,
+    url: str,
+    **kwargs: Any,
+) -> None:
+    """One notice (and one e-mail) per person: the mentioned are told they were called in, the
+    thread's other participants that there is a new comment; never the author."""
+    author = comment.author
+    excerpt = comment.text if len(comment.text) <= EXCERPT else comment.text[: EXCERPT - 1] + "…"
+    words = {"name": author.full_name, "title": title, "text": excerpt}
+    kind, owner_id = split_owner(comment.owner)
+    told: set[int] = {author.pk}
+    pairs: list[Pair] = []
+    for people, text in (
+        (mentioned, _("%(name)s упоминает вас в обсуждении «%(title)s»: %(text)s") % words),
+        (participants, _("Новый комментарий в обсуждении «%(title)s», %(name)s: %(text)s") % words),
+    ):
+        for person in people:
+            if person.pk in told or not person.is_active:
+                continue
+            told.add(person.pk)
+            notification, email = build(person, Kind.COMMENT, text, url=url)
+            if kind == INSTANCE_THREAD and owner_id.isdigit():
+                notification.instance_id = int(owner_id)
+            pairs.append((notification, email))
+    write(pairs)
 
 
 def local_time(moment: datetime | None) -> str:

@@ -23,10 +23,11 @@ class Kind(models.TextChoices):
     PROCESS_FINISHED = "process_finished", _("Процесс завершён")
     TASK = "task", _("Новая задача")
     COMPANY_CREATED = "company_created", _("Контрагент добавлен")
+    COMMENT = "comment", _("Комментарий")
 
 
 #: Kinds that are also sent by e-mail.
-MAILED_KINDS = {Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.REASSIGNED}
+MAILED_KINDS = {Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.REASSIGNED, Kind.COMMENT}
 
 
 class Notification(models.Model):

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "soglasie",
     "org",
     "files",
+    "discussion",
     "engine",
     "work",
     "processes",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("work.urls")),
     path("", include("files.urls")),
+    path("", include("discussion.urls")),
     path("", include("crm.urls")),
     path("", include("tasks.urls")),
     path("", include("notify.urls")),

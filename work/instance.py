@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from base import clock
 from base.errors import Conflict
 from crm.services import company_of
+from discussion.views import thread_context
 from engine import access, actions
 from engine.definitions import model_for
 from engine.models import (
@@ -21,6 +22,7 @@ from engine.models import (
     Instance,
     Outcome,
 )
+from files.hooks import owner
 from reports import sheet
 from work import diagram
 from work.present import documents_in, labels_of, present_data
@@ -51,7 +53,8 @@ def diagram_states(instance: Instance, now: datetime) -> dict[str, str]:
 
 @require_GET
 def instance(request: HttpRequest, pk: int) -> HttpResponse:
-    """An instance: its diagram with the state of each step, the history, documents and variables."""
+    """An instance: its diagram with the state of each step, the history, documents, variables and
+    its discussion."""
     item = access.get_instance_for_user(request.user, pk)
     now = clock.now()
     model = model_for(item.process)
@@ -99,6 +102,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
         "variables": present_data(item.variables, labels, options),
         "may_stop": item.running and access.may_stop(request.user, item),
         "company": company_of(item),
+        "thread": thread_context(request.user, owner(access.THREAD, item.pk)),
     }
     return render(request, "work/instance.html", context)
 

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"crm", "tasks"},
     {"notify"},
     {"engine"},
+    {"discussion"},
     {"files"},
     {"org"},
     {"base"},
