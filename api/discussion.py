@@ -79,8 +79,7 @@ def _post(request: HttpRequest, thread: str, payload: CommentIn) -> Status:
 
 
 def _edit(request: HttpRequest, thread: str, comment_id: int, payload: CommentEdit) -> dict[str, Any]:
-    services.edit(request.user, comment_id, payload.text, owner=thread)
-    return comment_out(services.get_comment_for_user(request.user, comment_id, owner=thread))
+    return comment_out(services.edit(request.user, comment_id, payload.text, owner=thread))
 
 
 _LIST = {200: Page[CommentOut], **refusals(400, 404)}
@@ -107,7 +106,9 @@ def create_instance_comment(request: HttpRequest, instance_id: Id, payload: Comm
 @router.patch(
     "/instances/{instance_id}/comments/{comment_id}", summary="Исправить комментарий к процессу", response=_EDITED
 )
-def edit_instance_comment(request: HttpRequest, instance_id: Id, comment_id: Id, payload: CommentEdit) -> Status:
+def edit_instance_comment(
+    request: HttpRequest, instance_id: Id, comment_id: Id, payload: CommentEdit
+) -> dict[str, Any]:
     """Its author only, within 15 minutes of posting (403 otherwise, with a sentence); a comment is
     never deleted."""
     return _edit(request, _instance_thread(request, instance_id), comment_id, payload)
@@ -129,6 +130,6 @@ def create_company_comment(request: HttpRequest, company_id: Id, payload: Commen
 @router.patch(
     "/companies/{company_id}/comments/{comment_id}", summary="Исправить комментарий к контрагенту", response=_EDITED
 )
-def edit_company_comment(request: HttpRequest, company_id: Id, comment_id: Id, payload: CommentEdit) -> Status:
+def edit_company_comment(request: HttpRequest, company_id: Id, comment_id: Id, payload: CommentEdit) -> dict[str, Any]:
     """Its author only, within 15 minutes of posting (403 otherwise)."""
     return _edit(request, _company_thread(request, company_id), comment_id, payload)
