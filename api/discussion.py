@@ -23,7 +23,7 @@ from files.hooks import owner
 router = Router(tags=["discussion"])
 
 
-class CommentOut(Schema):
+class DiscussionCommentOut(Schema):
     """One comment of a thread."""
 
     id: int
@@ -35,14 +35,14 @@ class CommentOut(Schema):
     edited_at: datetime | None = Field(description="Когда автор изменил комментарий; null — не изменялся.")
 
 
-class CommentIn(Schema):
+class DiscussionCommentIn(Schema):
     text: LongText = Field("", description="Текст; @имя_пользователя зовёт коллегу в обсуждение.")
     files: list[Id] = Field(
         default_factory=list, max_length=services.MAX_FILES, description="Номера загруженных файлов (POST /files)."
     )
 
 
-class CommentEdit(Schema):
+class DiscussionCommentEdit(Schema):
     text: LongText = Field("", description="Новый текст (в течение 15 минут после публикации).")
 
 
@@ -74,17 +74,17 @@ def _list(request: HttpRequest, thread: str) -> dict[str, Any]:
     return {"items": comments, "count": len(comments)}
 
 
-def _post(request: HttpRequest, thread: str, payload: CommentIn) -> Status:
+def _post(request: HttpRequest, thread: str, payload: DiscussionCommentIn) -> Status:
     return Status(201, comment_out(services.post(request.user, thread, payload.text, files=payload.files)))
 
 
-def _edit(request: HttpRequest, thread: str, comment_id: int, payload: CommentEdit) -> dict[str, Any]:
+def _edit(request: HttpRequest, thread: str, comment_id: int, payload: DiscussionCommentEdit) -> dict[str, Any]:
     return comment_out(services.edit(request.user, comment_id, payload.text, owner=thread))
 
 
-_LIST = {200: Page[CommentOut], **refusals(400, 404)}
-_NEW = {201: CommentOut, **refusals(400, 403, 404)}
-_EDITED = {200: CommentOut, **refusals(400, 403, 404)}
+_LIST = {200: Page[DiscussionCommentOut], **refusals(400, 404)}
+_NEW = {201: DiscussionCommentOut, **refusals(400, 403, 404)}
+_EDITED = {200: DiscussionCommentOut, **refusals(400, 403, 404)}
 
 
 @router.get("/instances/{instance_id}/comments", summary="Обсуждение процесса", response=_LIST)
@@ -95,7 +95,7 @@ def list_instance_comments(request: HttpRequest, instance_id: Id) -> dict[str, A
 
 
 @router.post("/instances/{instance_id}/comments", summary="Написать в обсуждение процесса", response=_NEW)
-def create_instance_comment(request: HttpRequest, instance_id: Id, payload: CommentIn) -> Status:
+def create_instance_comment(request: HttpRequest, instance_id: Id, payload: DiscussionCommentIn) -> Status:
     """400 for an empty or too long text or a file that is not the caller's to attach (someone
     else's upload, a file already attached elsewhere); 403 for a caller who is not an employee.
     ``@username`` of an active employee notifies them (kind ``comment``) and lets them read the
@@ -107,7 +107,7 @@ def create_instance_comment(request: HttpRequest, instance_id: Id, payload: Comm
     "/instances/{instance_id}/comments/{comment_id}", summary="Исправить комментарий к процессу", response=_EDITED
 )
 def edit_instance_comment(
-    request: HttpRequest, instance_id: Id, comment_id: Id, payload: CommentEdit
+    request: HttpRequest, instance_id: Id, comment_id: Id, payload: DiscussionCommentEdit
 ) -> dict[str, Any]:
     """Its author only, within 15 minutes of posting (403 otherwise, with a sentence); a comment is
     never deleted."""
@@ -121,7 +121,7 @@ def list_company_comments(request: HttpRequest, company_id: Id) -> dict[str, Any
 
 
 @router.post("/companies/{company_id}/comments", summary="Написать в обсуждение контрагента", response=_NEW)
-def create_company_comment(request: HttpRequest, company_id: Id, payload: CommentIn) -> Status:
+def create_company_comment(request: HttpRequest, company_id: Id, payload: DiscussionCommentIn) -> Status:
     """As for an instance: 400, 403, 404; the card's responsible person, its head, earlier
     commenters and the mentioned are notified."""
     return _post(request, _company_thread(request, company_id), payload)
@@ -130,6 +130,8 @@ def create_company_comment(request: HttpRequest, company_id: Id, payload: Commen
 @router.patch(
     "/companies/{company_id}/comments/{comment_id}", summary="Исправить комментарий к контрагенту", response=_EDITED
 )
-def edit_company_comment(request: HttpRequest, company_id: Id, comment_id: Id, payload: CommentEdit) -> dict[str, Any]:
+def edit_company_comment(
+    request: HttpRequest, company_id: Id, comment_id: Id, payload: DiscussionCommentEdit
+) -> dict[str, Any]:
     """Its author only, within 15 minutes of posting (403 otherwise)."""
     return _edit(request, _company_thread(request, company_id), comment_id, payload)

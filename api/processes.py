@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from api.schemas import (
     FieldMessages,
@@ -355,7 +356,8 @@ class AssignmentQuery(PageQuery, AssignmentFilters):
 
 class CompleteIn(Schema):
     data: dict[str, Any] = Field({}, description="Значения полей формы по их id.")
-    confirm_warnings: bool = True
+    # Strict: JSON true or false only (pydantic's lax mode would take 0 or "no" for false).
+    confirm_warnings: StrictBool = True
 
 
 class DelegateIn(Schema):
