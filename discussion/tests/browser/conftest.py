@@ -11,18 +11,13 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 
 from soglasie.tests.browser.conftest import (  # noqa: F401  (fixtures, used by name)
-    CHROMIUM,
     browser_context_args,
     browser_type_launch_args,
+    mark_browser_tests,
     sign_in,
     ui,
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = str(Path(__file__).parent)
-    for item in items:
-        if str(item.fspath).startswith(here):
-            item.add_marker(pytest.mark.browser)
-            if not CHROMIUM.exists():
-                item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
+    mark_browser_tests(items, Path(__file__).parent)

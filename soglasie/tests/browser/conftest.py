@@ -34,13 +34,19 @@ pytest.importorskip("playwright.sync_api")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = str(Path(__file__).parent)
+def mark_browser_tests(items: list[pytest.Item], folder: Path) -> None:
+    """Mark the tests below ``folder`` ``browser``, and skip them when Chromium is missing (a room's
+    own browser tests call it from their conftest, with these fixtures imported)."""
+    here = str(folder)
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists():
                 item.add_marker(pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_browser_tests(items, Path(__file__).parent)
 
 
 @pytest.fixture(scope="session")
