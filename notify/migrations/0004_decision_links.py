@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('engine', '0001_squashed_0003_assignment_step_times'),
-        ('notify', '0001_squashed_0002_initial'),
+        ('notify', '0003_comment_kind'),
         ('org', '0003_loginfailure_address'),
     ]
 
