@@ -7,7 +7,7 @@ the cards and check a card without saving it: a sales department shares its coun
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,9 +16,9 @@ from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import create_model
 
 from api.schemas import FieldMessages, Id, Page, PageQuery, page_of, present_when, refusals
-from base.errors import Forbidden, Invalid, NotFound
-from crm import services
-from crm.models import ChangeAction, Company
+from base.errors import Forbidden, Invalid, NotFound, Unavailable
+from crm import lookup, services
+from crm.models import ChangeAction, Company, CompanyStatus
 from crm.queries import CompanyFilter
 from crm.validation import (
     CONTACT_FIELDS,
@@ -158,7 +158,60 @@ def check_company(
     """
     if instance is not None:
         access.get_instance_for_user(request.user, instance)
-    return services.check_card(payload, instance=instance).as_dict()
+    return services.check_card(payload, instance=instance, live=True).as_dict()
+
+
+class LookupQuery(Schema):
+    """The parameters of ``GET /companies/lookup``."""
+
+    inn: str = Field(..., max_length=12, description="ИНН: 10 цифр у организации, 12 у ИП.")
+    kpp: str = Field("", max_length=9, description="КПП филиала; без него — головная организация.")
+
+
+class LookupOut(Schema):
+    """What the state register says about an ИНН, through the configured provider (DaData)."""
+
+    found: bool
+    card: dict[str, str] = Field(description="Поля карточки (processes.md §2), которые известны реестру.")
+    status: CompanyStatus | None = Field(
+        description="active, liquidating, liquidated, bankrupt, reorganizing; null, если не найден."
+    )
+    liquidation_date: date | None = Field(description="Дата ликвидации, если компания ликвидирована.")
+    warning: str | None = Field(description="Предупреждение, если компания не действует.")
+    source: str = Field(description="Откуда данные: dadata.")
+
+
+@router.get("/companies/lookup", response={200: LookupOut, **refusals(400, 503)})
+def lookup_company(request: HttpRequest, query: Query[LookupQuery]) -> dict[str, Any]:
+    """The register's data about an ИНН (+КПП) as card fields, and the company's state.
+
+    400 when the ИНН (or КПП) fails its checks; 503 with a sentence when no provider is configured
+    or it does not answer now (``Retry-After``); nothing is saved to any card.
+    """
+    answer = lookup.find_party(query.inn.strip(), query.kpp.strip())
+    if isinstance(answer, lookup.Refusal):
+        if answer.reason == lookup.BAD_INN:
+            field_id = "kpp" if query.kpp.strip() and "КПП" in answer.message else "inn"
+            raise Invalid({field_id: [answer.message]})
+        raise Unavailable(answer.message, retry_after=answer.retry_seconds or None)
+    if isinstance(answer, lookup.Missing):
+        return {
+            "found": False,
+            "card": {},
+            "status": None,
+            "liquidation_date": None,
+            "warning": None,
+            "source": lookup.SOURCE,
+        }
+    party = answer.party
+    return {
+        "found": True,
+        "card": party.card(),
+        "status": party.status or None,
+        "liquidation_date": party.liquidation_date,
+        "warning": lookup.status_warning(party.inn, party.status, party.liquidation_date, party.actuality_date),
+        "source": lookup.SOURCE,
+    }
 
 
 @router.post("/companies", response={201: CompanyCreated, **refusals(400, 403, 409)})

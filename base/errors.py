@@ -93,3 +93,18 @@ class TooManyRequests(SoglasieError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class Unavailable(SoglasieError):
+    """A service Soglasie relies on is not configured or not answering (503); the sentence says
+    which, and ``retry_after`` (seconds, optional) when to try again."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.retry_after)))} if self.retry_after else {}

@@ -24,8 +24,25 @@ def _len(field_id: str) -> int:
     return MAX_LENGTHS[field_id]
 
 
+class CompanyStatus(models.TextChoices):
+    """A company's state in the state register (ЕГРЮЛ/ЕГРИП) as the lookup provider reports it
+    (`api.md`, «Counterparty data from outside»); empty while nobody has asked."""
+
+    UNKNOWN = "", _("не проверялся")
+    ACTIVE = "active", _("действует")
+    LIQUIDATING = "liquidating", _("ликвидируется")
+    LIQUIDATED = "liquidated", _("ликвидирован")
+    BANKRUPT = "bankrupt", _("банкротство")
+    REORGANIZING = "reorganizing", _("реорганизуется")
+
+
 class Company(models.Model):
-    """A counterparty card. The field names are the card's field ids (`api.md`, `processes.md`)."""
+    """A counterparty card. The field names are the card's field ids (`api.md`, `processes.md`).
+
+    The status fields are not card fields: they are what the lookup provider last said about the
+    company (`crm.lookup`), refreshed monthly by `crm.recheck`; `next_check_at` is the company's slot
+    in that schedule (NULL: not scheduled yet).
+    """
 
     name = models.CharField(_("название"), max_length=_len("name"))
     created_on = models.DateField(_("дата создания"), default=timezone.localdate)
@@ -77,6 +94,12 @@ class Company(models.Model):
         related_name="company",
     )
     updated_at = models.DateTimeField(_("изменён"), default=clock.now)
+    status = models.CharField(
+        _("статус в реестре"), max_length=20, choices=CompanyStatus.choices, blank=True, default=CompanyStatus.UNKNOWN
+    )
+    status_checked_at = models.DateTimeField(_("статус проверен"), null=True, blank=True)
+    liquidation_date = models.DateField(_("дата ликвидации"), null=True, blank=True)
+    next_check_at = models.DateTimeField(_("следующая проверка"), null=True, blank=True, db_index=True)
     search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
@@ -172,6 +195,8 @@ class CompanyChange(models.Model):
         "engine.Instance", verbose_name=_("процесс"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(_("изменения"), default=dict, blank=True)
+    #: Where the values came from when not typed by a person: ``crm.lookup.SOURCE`` for the provider.
+    source = models.CharField(_("источник"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("изменение карточки")
@@ -185,3 +210,50 @@ class CompanyChange(models.Model):
         if self.pk is not None:
             raise ValueError("company history is append-only")
         super().save(*args, **kwargs)
+
+
+class PartyRecord(models.Model):
+    """The provider's last answer about one ИНН (+КПП), found or not.
+
+    Kept so the card form's checks, the approvals (which run inside the engine's locked step
+    transaction, where no HTTP call may wait) and repeated presses of the button read it instead of
+    asking the provider again: each answer costs one request of the daily limit.
+    """
+
+    inn = models.CharField(max_length=12)
+    kpp = models.CharField(max_length=9, blank=True)
+    found = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=CompanyStatus.choices, blank=True)
+    liquidation_date = models.DateField(null=True, blank=True)
+    actuality_date = models.DateField(null=True, blank=True)
+    card = models.JSONField(default=dict, blank=True)
+    fetched_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("ответ справочника компаний")
+        verbose_name_plural = _("ответы справочника компаний")
+        constraints = [models.UniqueConstraint(fields=["inn", "kpp"], name="crm_partyrecord_inn_kpp")]
+
+    def __str__(self) -> str:
+        return f"{self.inn}/{self.kpp}: {self.status or '-'}"
+
+
+class LookupUsage(models.Model):
+    """Requests made to the provider on one day (Moscow time), shared by the web and the workers.
+
+    The provider's free plan allows 10,000 a day and answers 403 past it; counting here (one
+    conditional UPDATE per request) keeps every process under `COMPANY_LOOKUP_DAILY_LIMIT`.
+    `paused_until` is set after a refusal that would repeat for every company (the provider down,
+    a bad token), so the monthly re-check waits instead of hammering it.
+    """
+
+    day = models.DateField(unique=True)
+    requests = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("запросы к справочнику компаний")
+        verbose_name_plural = _("запросы к справочнику компаний")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.requests}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from base import clock
 from base.errors import Conflict
+from crm import lookup
 from crm.models import ChangeAction, Company, CompanyChange, Contact, Document
 from crm.names import similar_names
 from crm.validation import (
@@ -114,8 +116,12 @@ def record_change(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any],
     instance: Any = None,
+    source: str = "",
 ) -> CompanyChange | None:
-    """Write one history row; None when nothing changed. `before` None means the card is new."""
+    """Write one history row; None when nothing changed. `before` None means the card is new.
+
+    `source`: where the values came from when not (only) from a person, e.g. `crm.lookup.SOURCE`.
+    """
     if before is None:
         changes = diff_cards({}, after)
         action = ChangeAction.CREATED
@@ -125,7 +131,7 @@ def record_change(
         if not changes:
             return None
     return CompanyChange.objects.create(
-        company=company, actor=actor, action=action, instance=instance, changes=changes, at=clock.now()
+        company=company, actor=actor, action=action, instance=instance, changes=changes, at=clock.now(), source=source
     )
 
 
@@ -232,9 +238,28 @@ def duplicates_hook(*, instance: int | None = None, company: int | None = None) 
     return lookup
 
 
-def check_card(data: Mapping[str, Any], *, instance: int | None = None, company: int | None = None) -> CardCheck:
-    """The card checked with the database's duplicates: the one check of form, process, API, admin."""
-    return validate_card(data, duplicates=duplicates_hook(instance=instance, company=company))
+def status_hook(*, live: bool = False) -> Callable[[dict[str, Any]], str | None]:
+    """The `status` callback of `validate_card`: the warning about a company that is not active.
+
+    It reads the provider's kept answer (`crm.lookup.known`); `live` asks the provider first when
+    that answer is older than a day: only where no transaction waits on it (the API's check, leaving
+    the ИНН field), never inside the engine's step, and a provider that is down only means no warning.
+    """
+
+    def status(card: dict[str, Any]) -> str | None:
+        return lookup.record_warning(lookup.standing(card.get("inn") or "", card.get("kpp") or "", live=live))
+
+    return status
+
+
+def check_card(
+    data: Mapping[str, Any], *, instance: int | None = None, company: int | None = None, live: bool = False
+) -> CardCheck:
+    """The card checked with the database's duplicates and the company's state in the register: the
+    one check of form, process, API, admin. `live`: see `status_hook`."""
+    return validate_card(
+        data, duplicates=duplicates_hook(instance=instance, company=company), status=status_hook(live=live)
+    )
 
 
 # --------------------------------------------------------------------------- defaults
@@ -300,6 +325,13 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
     company = Company(created_by=actor, created_by_instance=instance, created_at=clock.now())
     _apply_card(company, card)
     company.updated_at = company.created_at
+    record = lookup.known(company.inn, company.kpp) if company.inn else None
+    source = lookup.SOURCE if record is not None and lookup.used_in(record, card) else ""
+    if record is not None and record.found:
+        # The card was looked up while it was filled in: the company starts with that state.
+        company.status = record.status
+        company.liquidation_date = record.liquidation_date
+        company.status_checked_at = record.fetched_at
     try:
         with transaction.atomic():
             company.save()
@@ -309,7 +341,7 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
         if raced:
             raise DuplicateCompany(raced) from None
         raise
-    record_change(company, actor=actor, before=None, after=card_of(company), instance=instance)
+    record_change(company, actor=actor, before=None, after=card_of(company), instance=instance, source=source)
     return company
 
 
@@ -366,3 +398,47 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
 def company_of(instance: Any) -> Company | None:
     """The company a counterparty process created (None for any other process, or before its end)."""
     return Company.objects.filter(created_by_instance=instance).first()
+
+
+# --------------------------------------------------------------------------- filling from the register
+
+
+@dataclass
+class Filled:
+    """What «Заполнить по ИНН» did to a card: the provider's answer, the fields it filled (they were
+    empty), the fields where the person typed something else (left alone until they ask), the card."""
+
+    answer: lookup.Answer
+    filled: dict[str, str] = field(default_factory=dict)
+    differing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def fill_from_register(card: Mapping[str, Any], *, overwrite: Iterable[str] = ()) -> Filled:
+    """Fill a card's empty fields from the register's answer about its ИНН (and КПП).
+
+    A field the person typed is never replaced unless it is named in ``overwrite`` (the form's
+    «Заменить» after showing the difference). Never raises: a provider that is down is an answer
+    (`lookup.Refusal`) and the card stays as typed.
+    """
+    result = Filled(answer=lookup.not_configured(), card=dict(card))
+    inn = str(card.get("inn") or "").strip().replace(" ", "")
+    kpp = str(card.get("kpp") or "").strip().replace(" ", "")
+    answer: lookup.Answer = lookup.Refusal(lookup.BAD_INN, _("Введите ИНН, чтобы заполнить карточку по нему."))
+    if inn:
+        record = lookup.known(inn, kpp)
+        fresh = record is not None and clock.now() - record.fetched_at < lookup.FRESH and record.found
+        answer = lookup.from_record(record) if fresh and record is not None else lookup.find_party(inn, kpp)
+    result.answer = answer
+    if not isinstance(answer, lookup.Found):
+        return result
+    allowed = set(overwrite)
+    for field_id, value in answer.party.card().items():
+        typed = str(card.get(field_id) or "").strip()
+        if not typed or field_id in allowed:
+            if typed != value:
+                result.filled[field_id] = value
+                result.card[field_id] = value
+        elif not lookup.same_value(field_id, typed, value):
+            result.differing[field_id] = (typed, value)
+    return result

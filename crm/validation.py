@@ -188,6 +188,11 @@ DuplicatesHook = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], list[dic
 {"id", "name", "inn", "kpp", "reason"} dicts (extra keys, e.g. "url", are kept). An exact
 duplicate may carry "field" (default "inn") and "message" to override the default error text."""
 
+StatusHook = Callable[[dict[str, Any]], str | None]
+"""Given the cleaned card (its ИНН passed the checks), the warning about its company's state in the
+state register when it is not active (liquidated, bankrupt, in liquidation), or None. The lookup
+provider lives there (`crm.lookup`), not here."""
+
 
 # --- The result --------------------------------------------------------------------------------
 
@@ -807,7 +812,9 @@ def _exact_message(entry: Mapping[str, Any]) -> str:
     return _("%(ids)s: такой контрагент уже есть — «%(name)s»") % {"ids": identifiers, "name": entry["name"]}
 
 
-def validate_card(data: Mapping[str, Any], *, duplicates: DuplicatesHook | None = None) -> CardCheck:
+def validate_card(
+    data: Mapping[str, Any], *, duplicates: DuplicatesHook | None = None, status: StatusHook | None = None
+) -> CardCheck:
     """Check a counterparty card and normalise it; the one rule book of form, process and API.
 
     `data` is the card as the form or the API sends it (field ids of processes.md §2; unknown keys,
@@ -818,11 +825,18 @@ def validate_card(data: Mapping[str, Any], *, duplicates: DuplicatesHook | None 
     name matches) as {"id", "name", "inn", "kpp", "reason"} dicts; the database lives there, not
     here. Exact duplicates become errors (on "inn" unless the entry says "field"), name matches
     warnings on "name"; both are listed in `CardCheck.duplicates` so the UI can link to them.
+
+    `status`, when given, is called with the cleaned card whose ИНН has no error; the sentence it
+    returns (a company that is not active) becomes a warning on "inn".
     """
     validator = _CardValidator(data)
     result = validator.run()
     if duplicates is not None:
         validator.add_duplicates(duplicates)
+    if status is not None and result.cleaned.get("inn") and "inn" not in result.errors:
+        message = status(dict(result.cleaned))
+        if message:
+            validator.warning("inn", message)
     return result
 
 

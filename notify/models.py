@@ -24,10 +24,11 @@ class Kind(models.TextChoices):
     TASK = "task", _("Новая задача")
     COMPANY_CREATED = "company_created", _("Контрагент добавлен")
     COMMENT = "comment", _("Комментарий")
+    COMPANY_STATUS = "company_status", _("Статус контрагента")
 
 
 #: Kinds that are also sent by e-mail.
-MAILED_KINDS = {Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.REASSIGNED, Kind.COMMENT}
+MAILED_KINDS = {Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.REASSIGNED, Kind.COMMENT, Kind.COMPANY_STATUS}
 
 
 class Notification(models.Model):

@@ -205,6 +205,17 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Company lookup by ИНН (crm.lookup, docs/company-lookup.md): a DaData-compatible findById/party
+# service. Without a token the «Заполнить по ИНН» button is hidden and the API answers 503.
+COMPANY_LOOKUP_URL = (
+    env_str("COMPANY_LOOKUP_URL") or "https://suggestions.dadata.ru/suggestions/api/4_1/rs/findById/party"
+)
+if not COMPANY_LOOKUP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"COMPANY_LOOKUP_URL must start with https:// or http://; got {COMPANY_LOOKUP_URL!r}.")
+COMPANY_LOOKUP_TOKEN = env_str("COMPANY_LOOKUP_TOKEN")
+COMPANY_LOOKUP_TIMEOUT = env_int("COMPANY_LOOKUP_TIMEOUT", 5, minimum=1, maximum=60)
+COMPANY_LOOKUP_DAILY_LIMIT = env_int("COMPANY_LOOKUP_DAILY_LIMIT", 10000, minimum=0, maximum=10_000_000)
+
 # Lets `run_timers --until` take an instant in the future (demos and acceptance tests only).
 SOGLASIE_TIME_TRAVEL = env_bool("SOGLASIE_TIME_TRAVEL", False)
 
