@@ -11,15 +11,16 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from base import listing
 from base.errors import NotFound
-from crm import services
+from crm import lookup, services
 from crm.models import Company
 from crm.queries import CompanyFilter
-from crm.templatetags.crm_cards import feedback_for
+from crm.templatetags.crm_cards import feedback_for, filled_input
 from crm.threads import THREAD
 from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
 from discussion.views import thread_context
@@ -119,12 +120,52 @@ def check_field(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("unknown field")
     card = card_from_post(request.POST)
     instance_id = _own_instance(request)
-    check = services.check_card(card, instance=instance_id)
+    # Leaving the ИНН field may ask the register (no transaction waits here); other fields read
+    # what it answered.
+    check = services.check_card(card, instance=instance_id, live=field_id == "inn")
     parts = [feedback_for(field_id, check, value=_value_of(card, field_id))]
     for dependent in DEPENDENTS.get(field_id, ()):
         value = _value_of(card, dependent)
         parts.append(feedback_for(dependent, check, value=value, oob=True, quiet=not value))
     return HttpResponse("".join(parts))
+
+
+@require_POST
+def lookup_fill(request: HttpRequest) -> HttpResponse:
+    """htmx: «Заполнить по ИНН» — the card's empty fields from the register, in place.
+
+    Fields the person typed are never replaced: where the register says otherwise, the answer
+    shows both and a button that posts again naming them (``_overwrite``). A provider that is
+    down (or not configured) is a sentence in the answer; the form stays as it was.
+    """
+    card = card_from_post(request.POST)
+    overwrite = [key for key in (request.POST.get("_overwrite") or "").split(",") if key in FIELDS]
+    if not lookup.configured():
+        context: dict[str, Any] = {"message": lookup.not_configured().message}
+        return HttpResponse(render_to_string("crm/_lookup_result.html", context, request=request))
+    filled = services.fill_from_register(card, overwrite=overwrite)
+    answer = filled.answer
+    context = {"found": isinstance(answer, lookup.Found), "missing": isinstance(answer, lookup.Missing)}
+    parts = []
+    if isinstance(answer, lookup.Refusal):
+        context["message"] = answer.message
+    elif isinstance(answer, lookup.Found):
+        party = answer.party
+        check = services.check_card(filled.card, instance=_own_instance(request))
+        context.update(
+            source=lookup.SOURCE_NAME,
+            filled=[_(LABELS[key]) for key in filled.filled],
+            differing=[
+                {"label": _(LABELS[key]), "typed": typed, "registered": registered}
+                for key, (typed, registered) in filled.differing.items()
+            ],
+            overwrite=",".join(filled.differing),
+            warning=lookup.status_warning(party.inn, party.status, party.liquidation_date, party.actuality_date),
+        )
+        parts = [filled_input(key, value, check) for key, value in filled.filled.items()]
+        if "inn" not in filled.filled:
+            parts.append(feedback_for("inn", check, value=card.get("inn"), oob=True))
+    return HttpResponse(render_to_string("crm/_lookup_result.html", context, request=request) + "".join(parts))
 
 
 def _cell(key: str) -> tuple[str, int, str] | None:

@@ -76,7 +76,10 @@ def validate_card_form(
 def validate_approval(
     data: dict[str, Any], context: FormContext
 ) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, list[str]]]:
-    """An approval of a card that already exists as a company is refused, naming the company."""
+    """An approval of a card that already exists as a company is refused, naming the company; one
+    of a company the register says is not active (liquidated, bankrupt, in liquidation) is a
+    warning the approver confirms. The register's answer is the one kept when the card was filled
+    or checked: no request is made here, inside the step's transaction."""
     if data.get("decision") != DECISION_APPROVE:
         return {}, {}, {}
     variables = context.variables or {}
@@ -84,7 +87,8 @@ def validate_approval(
         {key: variables.get(key) for key in ("inn", "kpp", "legal_form", "country", "reg_number")}
     )
     if not existing:
-        return {}, {}, {}
+        warning = crm.status_hook()({"inn": variables.get("inn") or "", "kpp": variables.get("kpp") or ""})
+        return {}, {}, ({"inn": [warning]} if warning else {})
     names = ", ".join(f"«{entry['name']}» ({entry['url']})" for entry in existing)
     message = _(
         "Такой контрагент уже есть: %(names)s. Не согласуйте карточку — ответственный исправит её или остановит процесс"

@@ -16,12 +16,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from crm import services
+from crm import lookup, services
 from crm.regions import REGION_CHOICES
 from crm.validation import (
     CONTACT_FIELDS,
     DOCUMENT_FIELDS,
     LABELS,
+    LEGAL_FORM_CHOICES,
     REASON_SAME_INN,
     REASON_SAME_INN_RUNNING,
     REASON_SIMILAR_NAME,
@@ -98,6 +99,17 @@ def feedback_for(field_id: str, check: CardCheck, *, value: Any = None, oob: boo
     return render_to_string("crm/_field_feedback.html", context)
 
 
+def filled_input(field_id: str, value: Any, check: CardCheck) -> str:
+    """One input of the card form re-rendered in place with a value the register filled in, and its
+    feedback (a required-field error goes away, a warning appears)."""
+    description: dict[str, Any] = {"id": field_id, "type": "text", "value": value}
+    if field_id == "legal_form":
+        description.update(type="enum", options=[{"id": key, "label": label} for key, label in LEGAL_FORM_CHOICES])
+    item = _input(description, check.errors, check.warnings, check.duplicates)
+    html = render_to_string("crm/_card_input.html", {"f": item, "oob": True})
+    return html + feedback_for(field_id, check, value=value, oob=True)
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -141,6 +153,8 @@ def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assi
         "contacts": _rows(by_id.get("contacts"), "contacts", CONTACT_FIELDS, errors),
         "documents": _rows(by_id.get("documents"), "documents", DOCUMENT_FIELDS, errors),
         "regions": [name for name, _label in REGION_CHOICES],
+        # «Заполнить по ИНН» is offered only when a provider is configured (docs/company-lookup.md).
+        "lookup": lookup.configured(),
         "other_errors": {
             k: v for k, v in errors.items() if k not in by_id and not k.startswith(("contacts.", "documents."))
         },

@@ -171,7 +171,9 @@ def test_check_warns_on_inn_when_the_company_is_not_active(demo, api_client, dad
 
 
 def test_check_with_the_provider_down_has_no_warning_and_no_error(demo, api_client, dadata):
-    body = api_client("manager1").post(
-        "/api/v1/companies/check", org_card(inn=BROKEN), content_type="application/json"
-    ).json()
+    body = (
+        api_client("manager1")
+        .post("/api/v1/companies/check", org_card(inn=BROKEN), content_type="application/json")
+        .json()
+    )
     assert body["errors"] == {} and "inn" not in body["warnings"]
