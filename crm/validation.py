@@ -143,6 +143,7 @@ LABELS: dict[str, str] = {
     "contacts.email": gettext_noop("Контакт: e-mail"),
     "documents.title": gettext_noop("Документ: название"),
     "documents.url": gettext_noop("Документ: ссылка"),
+    "status": gettext_noop("Статус в реестре"),
 }
 """Field labels (untranslated; pass through gettext to show)."""
 

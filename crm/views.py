@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from base import listing
 from base.errors import NotFound
 from crm import lookup, services
-from crm.models import Company
+from crm.models import Company, CompanyStatus
 from crm.queries import CompanyFilter
 from crm.templatetags.crm_cards import feedback_for, filled_input
 from crm.threads import THREAD
@@ -179,8 +179,8 @@ def _history_row(change: Any) -> dict[str, Any]:
     items = [
         {
             "label": _(LABELS.get(field_id, field_id)),
-            "old": _readable(values.get("old")),
-            "new": _readable(values.get("new")),
+            "old": _readable(values.get("old"), field_id),
+            "new": _readable(values.get("new"), field_id),
         }
         for field_id, values in (change.changes or {}).items()
     ]
@@ -188,12 +188,15 @@ def _history_row(change: Any) -> dict[str, Any]:
         "at": change.at,
         "actor": change.actor,
         "action": change.get_action_display(),
+        "source": change.source,
         "updated": change.action == "updated",
         "items": items,
     }
 
 
-def _readable(value: Any) -> str:
+def _readable(value: Any, field_id: str = "") -> str:
+    if field_id == "status":  # the register's state, by its label
+        return str(CompanyStatus(value or "").label) if value in CompanyStatus.values else str(value or "")
     if isinstance(value, list):
         return "; ".join(", ".join(str(v) for v in row.values() if v) for row in value if isinstance(row, dict))
     return "" if value is None else str(value)

@@ -102,6 +102,8 @@ class FakeDadata:
                 if inn == BROKEN:
                     return self._answer(500, {"detail": "Internal Server Error"})
                 found = fake.parties.get(inn)
+                if found and body.get("kpp") and found["data"]["kpp"] != body["kpp"]:
+                    found = None  # DaData filters by the КПП it is given
                 return self._answer(200, {"suggestions": [copy.deepcopy(found)] if found else []})
 
             def _answer(self, status: int, payload: Any) -> None:

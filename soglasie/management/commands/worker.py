@@ -1,5 +1,6 @@
-"""``worker``: the background worker. Sweeps absences starting, timers, deadlines, scheduled starts and the e-mail
-outbox until stopped; several may run at once (each row is claimed by one). Every pass begins with a
+"""``worker``: the background worker. Sweeps absences starting, timers, deadlines, scheduled starts, the
+e-mail outbox and the monthly re-check of the companies against the state register (``crm.recheck``)
+until stopped; several may run at once (each row is claimed by one). Every pass begins with a
 heartbeat (``soglasie.models.WorkerHeartbeat``) that ``/healthz`` reads."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from base import clock
+from crm.recheck import recheck_due
 from engine.bpmn import DeployError
 from engine.sweeps import fire_due
 from notify.outbox import send_due
@@ -65,5 +67,8 @@ class Command(BaseCommand):
             for error in fired.errors:
                 log.error("%s", error)
             send_due()
+            rechecked = recheck_due()
+            for error in rechecked.errors:
+                log.error("%s", error)
         except Exception:  # the loop survives anything one pass throws
             log.exception("worker pass failed")
