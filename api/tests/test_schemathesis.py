@@ -29,6 +29,7 @@ import pytest
 from django.test import Client
 
 from conftest import DEMO_PASSWORD
+from crm.tests.fake_dadata import dadata  # noqa: F401 - a fixture
 from engine import actions
 from tasks.services import add_comment, create_task
 
@@ -45,8 +46,10 @@ def test_the_pinned_version_is_the_one_installed():
 
 
 @pytest.fixture
-def data(demo: dict[str, Any], processes: dict[str, Any]) -> None:
-    """Something in every list, so answers with rows are checked against their schemas too."""
+def data(demo: dict[str, Any], processes: dict[str, Any], dadata: Any) -> None:
+    """Something in every list, so answers with rows are checked against their schemas too; the
+    company lookup configured with the fake DaData server (without a provider it answers 503, which
+    schemathesis rightly counts as a server error)."""
     from crm.tests.factories import deploy_counterparty_process
 
     deploy_counterparty_process()
