@@ -46,7 +46,7 @@ def test_the_pinned_version_is_the_one_installed():
 
 
 @pytest.fixture
-def data(demo: dict[str, Any], processes: dict[str, Any], dadata: Any) -> None:
+def data(demo: dict[str, Any], processes: dict[str, Any], dadata: Any) -> None:  # noqa: F811
     """Something in every list, so answers with rows are checked against their schemas too; the
     company lookup configured with the fake DaData server (without a provider it answers 503, which
     schemathesis rightly counts as a server error)."""
