@@ -77,6 +77,14 @@ class Company(models.Model):
         related_name="company",
     )
     updated_at = models.DateTimeField(_("изменён"), default=clock.now)
+    bitrix24_id = models.CharField(
+        _("ID в Битрикс24"),
+        max_length=40,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Номер компании в Битрикс24, из которого её импортировали: повторный импорт обновляет её."),
+    )
     search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
@@ -93,19 +101,22 @@ class Company(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        # SQLite's LIKE folds only ASCII: a case-folded copy makes the search work for Cyrillic on
-        # every database with a plain `contains`.
-        self.search_text = " ".join(
-            part.casefold().replace("ё", "е")
-            for part in (self.name, self.short_name, self.full_name, self.inn, self.kpp, self.ogrn, self.reg_number)
-            if part
-        )
+        self.fill_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"/companies/{self.pk}/"
+
+    def fill_search_text(self) -> None:
+        """SQLite's LIKE folds only ASCII: a case-folded copy makes the search work for Cyrillic on
+        every database with a plain `contains`. Called by `save()` and before a `bulk_create`."""
+        self.search_text = " ".join(
+            part.casefold().replace("ё", "е")
+            for part in (self.name, self.short_name, self.full_name, self.inn, self.kpp, self.ogrn, self.reg_number)
+            if part
+        )
 
 
 class CardRow(models.Model):
@@ -155,6 +166,13 @@ class ChangeAction(models.TextChoices):
     UPDATED = "updated", _("изменён")
 
 
+class ChangeSource(models.TextChoices):
+    """Where a change came from, when not from a person's form or a process."""
+
+    NONE = "", ""
+    BITRIX24 = "bitrix24", _("импорт из Битрикс24")
+
+
 class CompanyChange(models.Model):
     """Append-only history of a card: who changed which fields from what to what, and when.
 
@@ -172,6 +190,7 @@ class CompanyChange(models.Model):
         "engine.Instance", verbose_name=_("процесс"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(_("изменения"), default=dict, blank=True)
+    source = models.CharField(_("источник"), max_length=20, choices=ChangeSource.choices, blank=True, default="")
 
     class Meta:
         verbose_name = _("изменение карточки")
@@ -185,3 +204,46 @@ class CompanyChange(models.Model):
         if self.pk is not None:
             raise ValueError("company history is append-only")
         super().save(*args, **kwargs)
+
+
+class ImportRun(models.Model):
+    """One import from Bitrix24 started on the page «Импорт»: its input, progress and report.
+
+    The page runs a small file in the request; a webhook or a long file runs in a thread of the web
+    process that writes `done`/`total` here every batch, so the page's progress bar reads a row and
+    not a process's memory (any web process can answer the poll). The webhook's address carries
+    its secret: it is emptied when the run ends. `data` holds the uploaded export until then too.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("ждёт проверки")
+        RUNNING = "running", _("идёт")
+        DONE = "done", _("завершён")
+        FAILED = "failed", _("прерван")
+
+    created_at = models.DateTimeField(_("начат"), default=clock.now)
+    started_by = models.ForeignKey(
+        Employee, verbose_name=_("кто начал"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(_("файл"), max_length=255, blank=True)
+    data = models.BinaryField(_("содержимое файла"), blank=True, default=b"")
+    webhook = models.CharField(_("вебхук"), max_length=500, blank=True)
+    mapping = models.JSONField(_("сопоставление столбцов"), default=dict, blank=True)
+    commit = models.BooleanField(_("с записью"), default=False)
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.NEW)
+    total = models.PositiveIntegerField(_("всего"), default=0)
+    done = models.PositiveIntegerField(_("обработано"), default=0)
+    report = models.JSONField(_("отчёт"), null=True, blank=True)
+    error = models.TextField(_("ошибка"), blank=True)
+    finished_at = models.DateTimeField(_("окончен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("импорт из Битрикс24")
+        verbose_name_plural = _("импорты из Битрикс24")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.file_name or 'webhook'}"
+
+    def get_absolute_url(self) -> str:
+        return f"/companies/import/{self.pk}/"

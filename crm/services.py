@@ -72,19 +72,26 @@ def _employee(username: Any) -> Employee | None:
     return directory.employee_by_username(str(username), active_only=False) if username else None
 
 
-def _apply_card(company: Company, card: Mapping[str, Any]) -> None:
-    """Copy a cleaned card's scalar fields onto the model (not saved)."""
+def apply_card(company: Company, card: Mapping[str, Any], employees: Mapping[str, Employee] | None = None) -> None:
+    """Copy a cleaned card's scalar fields onto the model (not saved).
+
+    `employees` (username → employee), when given, answers the responsible people without a query
+    each: an import of thousands of cards looks them up once.
+    """
     for field_id in SCALAR_FIELDS:
         value = card.get(field_id)
         if field_id in EMPLOYEE_FIELDS:
-            setattr(company, field_id, _employee(value))
+            if employees is not None:
+                setattr(company, field_id, employees.get(str(value)) if value else None)
+            else:
+                setattr(company, field_id, _employee(value))
         elif field_id == "created_on":
             company.created_on = dt.date.fromisoformat(value) if value else timezone.localdate()
         else:
             setattr(company, field_id, value or "")
 
 
-def _replace_rows(company: Company, card: Mapping[str, Any]) -> None:
+def replace_rows(company: Company, card: Mapping[str, Any]) -> None:
     company.contacts.all().delete()
     company.documents.all().delete()
     Contact.objects.bulk_create(
@@ -114,8 +121,12 @@ def record_change(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any],
     instance: Any = None,
+    source: str = "",
 ) -> CompanyChange | None:
-    """Write one history row; None when nothing changed. `before` None means the card is new."""
+    """Write one history row; None when nothing changed. `before` None means the card is new.
+
+    `source` says where the change came from when it is not a person's form (`ChangeSource`).
+    """
     if before is None:
         changes = diff_cards({}, after)
         action = ChangeAction.CREATED
@@ -125,7 +136,7 @@ def record_change(
         if not changes:
             return None
     return CompanyChange.objects.create(
-        company=company, actor=actor, action=action, instance=instance, changes=changes, at=clock.now()
+        company=company, actor=actor, action=action, instance=instance, changes=changes, at=clock.now(), source=source
     )
 
 
@@ -298,12 +309,12 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
     if existing:
         raise DuplicateCompany(existing)
     company = Company(created_by=actor, created_by_instance=instance, created_at=clock.now())
-    _apply_card(company, card)
+    apply_card(company, card)
     company.updated_at = company.created_at
     try:
         with transaction.atomic():
             company.save()
-            _replace_rows(company, card)
+            replace_rows(company, card)
     except IntegrityError:
         raced = company_duplicates(card)
         if raced:
@@ -352,10 +363,10 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
     """Replace a company's card with a checked one and write what changed into its history."""
     before = card_of(company)
     with transaction.atomic():
-        _apply_card(company, card)
+        apply_card(company, card)
         company.updated_at = clock.now()
         company.save()
-        _replace_rows(company, card)
+        replace_rows(company, card)
         record_change(company, actor=actor, before=before, after=card_of(company))
     return company
 
