@@ -142,14 +142,18 @@ class Client:
         timeout: float = 20.0,
         limiter: RateLimiter | None = None,
         retries: int = 5,
-        retry_wait: float = 1.0,
+        retry_wait: float | None = None,
     ) -> None:
+        """`limiter` defaults to `BITRIX24_RATE` calls a second (setting, default 2: the portal's
+        limit); `retry_wait` (`BITRIX24_RETRY_WAIT`, default 1 s) grows with each retry."""
+        from django.conf import settings
+
         self.base = _webhook_url(webhook)
         self.host = urllib.parse.urlsplit(self.base).hostname or ""
         self.timeout = timeout
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or RateLimiter(float(getattr(settings, "BITRIX24_RATE", 2.0)))
         self.retries = retries
-        self.retry_wait = retry_wait
+        self.retry_wait = float(getattr(settings, "BITRIX24_RETRY_WAIT", 1.0)) if retry_wait is None else retry_wait
         self.calls = 0
 
     def call(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:

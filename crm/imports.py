@@ -127,7 +127,7 @@ class _Lookup:
             exact = [
                 {**entry, "reason": REASON_SAME_INN}
                 for entry in self.by_inn.get(inn, [])
-                if entry.get("id") != exclude and services.same_kpp(kpp, entry["kpp"])
+                if (exclude is None or entry.get("id") != exclude) and services.same_kpp(kpp, entry["kpp"])
             ]
             found: list[dict[str, Any]] = []
             if similar and not exact:

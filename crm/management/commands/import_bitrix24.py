@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 users_counts = imports.import_users(users, commit=commit)
             with self._progress(_("Чтение портала"), None) as advance:
                 portal = bitrix24.fetch_portal(
-                    client, users=users, username_of=imports.username_of_email(), progress=advance
+                    client, users=users, username_of=imports.username_of_email() if users else None, progress=advance
                 )
             rows = portal.rows
             self._note(
