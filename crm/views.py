@@ -26,6 +26,7 @@ from discussion.views import thread_context
 from engine import access
 from engine.forms import row_key
 from files.hooks import owner
+from org.access import is_administrator
 
 _ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
 
@@ -73,6 +74,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "inn": inn,
         "total": page.count,
         "query": query,
+        "may_import": is_administrator(request.user),
         "columns": [_("Название"), _("ИНН / КПП"), _("Тип"), _("Город"), _("Ответственный")],
     }
     template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
@@ -148,6 +150,7 @@ def _history_row(change: Any) -> dict[str, Any]:
         "actor": change.actor,
         "action": change.get_action_display(),
         "updated": change.action == "updated",
+        "source": change.get_source_display() if change.source else "",
         "items": items,
     }
 

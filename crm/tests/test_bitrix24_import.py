@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from crm import bitrix24
-from crm.models import ChangeSource, Company, CompanyChange
+from crm.models import ChangeSource, Company, CompanyChange, ImportRun
 from crm.tests.fake_bitrix24 import FakePortal, company_fixture, inn10
 from org.models import Employee
 
@@ -220,3 +220,49 @@ def test_the_proposed_mapping_knows_english_headers() -> None:
     mapping = bitrix24.propose_mapping(["ID", "Company name", "Company type", "TIN", "Legal address", "Web site"])
     assert mapping == {"ID": "source_id", "Company name": "name", "Company type": "kind", "TIN": "inn",
                        "Legal address": "legal_address"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_the_page_is_for_administrators_only(demo: Any, login: Any) -> None:
+    assert login("manager1").get("/companies/import/").status_code == 403
+    assert login("manager1").post("/companies/import/", {"webhook": "x"}).status_code == 403
+    assert login("admin").get("/companies/import/").status_code == 200
+    assert "/companies/import/" in login("admin").get("/companies/").content.decode()
+    assert "/companies/import/" not in login("manager1").get("/companies/").content.decode()
+
+
+def test_the_page_needs_csrf(demo: Any) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="admin", password="demo")
+    assert client.post("/companies/import/", {"webhook": "https://a.bitrix24.ru/rest/1/k/"}).status_code == 403
+    assert not ImportRun.objects.exists()
+
+
+def test_the_page_shows_the_mapping_checks_then_imports(demo: Any, login: Any, tmp_path: Path) -> None:
+    admin = login("admin")
+    path = write_csv(tmp_path / "c.csv", "cp1251")
+    with path.open("rb") as upload:
+        answer = admin.post("/companies/import/", {"file": upload})
+    run = ImportRun.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == run.get_absolute_url()
+    page = admin.get(run.get_absolute_url()).content.decode()
+    assert "«Сайт»" in page and 'value="inn" selected' in page
+    columns = {f"column-{i}": run.mapping.get(h, "") for i, h in enumerate(HEADERS)}
+
+    admin.post(run.get_absolute_url(), {**columns, "action": "check"})
+    run.refresh_from_db()
+    assert run.status == "done" and run.report["created"] == 4 and not run.report["commit"]
+    assert not Company.objects.filter(bitrix24_id__isnull=False).exists()
+    page = admin.get(run.get_absolute_url()).content.decode()
+    assert "Проверка: ничего не записано" in page and "Неверное контрольное число ИНН" in page
+
+    admin.post(run.get_absolute_url(), {**columns, "action": "commit"})
+    run.refresh_from_db()
+    assert run.report["created"] == 4 and run.report["commit"]
+    company = Company.objects.get(bitrix24_id="1")
+    assert company.changes.get().actor == demo["admin"]
+    assert "импорт из Битрикс24" in admin.get(company.get_absolute_url()).content.decode()
