@@ -170,12 +170,19 @@ class Command(BaseCommand):
                 line += " (" + "; ".join(m for messages in outcome.warnings.values() for m in messages) + ")"
             self.stdout.write(line)
         summary = report.as_json()
-        self.stdout.write(
+        summary_text = (
             _(
                 "Прочитано: %(read)d, годных: %(valid)d, с ошибками: %(invalid)d, дублей: %(duplicates)d; "
                 "создано: %(created)d, обновлено: %(updated)d, без изменений: %(unchanged)d"
             )
-            % {**summary, "invalid": len(summary["invalid"]), "duplicates": len(summary["duplicates"])}
+            if done
+            else _(
+                "Прочитано: %(read)d, годных: %(valid)d, с ошибками: %(invalid)d, дублей: %(duplicates)d; "
+                "будет создано: %(created)d, обновлено: %(updated)d, без изменений: %(unchanged)d"
+            )
+        )
+        self.stdout.write(
+            summary_text % {**summary, "invalid": len(summary["invalid"]), "duplicates": len(summary["duplicates"])}
         )
         if report.users:
             self.stdout.write(
