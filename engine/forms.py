@@ -358,7 +358,9 @@ def _validate_fields(
         field_errors: list[str] = []
         if f.type in LIST_TYPES:
             value = _clean_list(f, raw, required, employee_exists, file_refusal, variables, key, errors, field_errors)
-            if other is not None and field_errors == [_("Обязательное поле")]:
+            if other is not None and not required and _is_empty(raw):
+                field_errors = []  # the other of the pair is given: this list's minimum does not apply
+            elif other is not None and field_errors == [_("Обязательное поле")]:
                 field_errors = missing
         elif f.type == "boolean":
             value, field_errors = (False, []) if raw is None else _clean_scalar(f, raw, employee_exists)

@@ -175,3 +175,36 @@ def test_trade_conditions_on_files_through_the_pages_and_the_api(q, login, api_c
     got = people["manager1"].get(version_two.get_absolute_url())
     assert got.status_code == 200 and b"".join(got.streaming_content) == b"version two"
     assert people["accountant"].get(version_two.get_absolute_url()).status_code == 404
+
+
+def test_several_signed_agreements_are_sent_with_the_page_and_kept_as_documents(q, login):
+    """The ``files`` field of «Бонусные соглашения» without JavaScript: two files sent with the form
+    become two documents of the instance; the page sent back after an error keeps them chosen."""
+    from processes.tests.test_bonus_agreements import start as start_bonus
+    from processes.tests.test_bonus_agreements import to_sending
+
+    admin = login("sales_admin")
+    instance = start_bonus(q)
+    to_sending(instance, q)
+    do(instance, "send_to_clients", q["sales_admin"], {"sent": "yes"})
+    attach = open_assignment(instance, "attach_signed")
+    page = admin.get(f"/assignments/{attach.pk}/").content.decode()
+    assert 'name="_upload.signed_files"' in page and "Ещё файл" in page
+
+    sent = admin.post(
+        f"/assignments/{attach.pk}/",
+        {
+            "_upload.signed_files": [
+                SimpleUploadedFile("Соглашение, Автодеталь.pdf", b"signed one"),
+                SimpleUploadedFile("Соглашение, Запчасть-Сервис.pdf", b"signed two"),
+            ],
+            "comment": "Оба клиента",
+        },
+    )
+    assert sent.status_code == 302, sent.content.decode()[sent.content.decode().find("<main") :][:3000]
+    attach.refresh_from_db()
+    assert len(attach.data["signed_files"]) == 2
+    names = sorted(d.current.stored.name for d in documents.instance_documents(instance))
+    assert "Соглашение, Автодеталь.pdf" in names and "Соглашение, Запчасть-Сервис.pdf" in names
+    page = admin.get(f"/instances/{instance.pk}/").content.decode()
+    assert "Соглашение, Запчасть-Сервис.pdf" in page
