@@ -23,8 +23,6 @@ def test_the_docs_page_works_offline(ui, demo):
     errors: list[str] = []
     ui.on("pageerror", lambda error: errors.append(str(error)))
     ui.goto(f"{ui.base}/api/v1/docs")
-    ui.wait_for_timeout(1500)
-    print("TEXT", ui.locator("body").inner_text()[:1500], outside, errors)
     expect(ui.locator(".swagger-ui .info .title")).to_contain_text("Soglasie API")
     expect(ui.locator(".opblock-summary-path", has_text="/api/v1/assignments").first).to_be_visible()
     assert outside == [] and errors == []
