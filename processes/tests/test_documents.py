@@ -35,7 +35,8 @@ def test_a_file_stands_in_for_the_link_and_nothing_at_all_is_refused(q):
     first = upload(q, "sales_head", "v1")
     do(instance, "attach_base_discounts", q["sales_head"], {"document_file": first.pk})
     first.refresh_from_db()
-    assert (first.document.owner, first.document.slot, first.version) == (f"instance:{instance.pk}", "base_discounts", 1)
+    assert (first.document.owner, first.document.slot) == (f"instance:{instance.pk}", "base_discounts")
+    assert first.version == 1
 
 
 def test_two_rework_loops_make_a_chain_of_three_versions_and_each_decision_records_what_it_saw(q):
@@ -51,7 +52,11 @@ def test_two_rework_loops_make_a_chain_of_three_versions_and_each_decision_recor
     (document,) = documents.instance_documents(instance)
     assert [v.stored.version for v in document.versions] == [1, 2, 3]
     assert [v.stored.pk for v in document.versions] == [s.pk for s in uploads]
-    assert [v.step for v in document.versions] == ["attach_base_discounts", "revise_base_discounts", "revise_base_discounts"]
+    assert [v.step for v in document.versions] == [
+        "attach_base_discounts",
+        "revise_base_discounts",
+        "revise_base_discounts",
+    ]
     decisions = History.objects.filter(instance=instance, event=HistoryEvent.COMPLETED, key="approve_base_discounts")
     seen = [entry.data[documents.SEEN][0] for entry in decisions.order_by("at", "pk")]
     assert [item["version"] for item in seen] == [1, 2, 3]
