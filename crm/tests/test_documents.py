@@ -240,3 +240,40 @@ def _history_lines(company: Company) -> list[list[str]]:
     from crm.views import history_rows
 
     return [row["documents"] for row in reversed(history_rows(company))]
+
+
+# --------------------------------------------------------------------------- the process form
+
+
+def _render_card_form(assignment: Assignment, user: Any) -> str:
+    from django.template.loader import render_to_string
+
+    from api.processes import assignment_form
+
+    fields, context = assignment_form(assignment)
+    return render_to_string(
+        "crm/card_form.html",
+        {"assignment": assignment, "fields": fields, "errors": {}, "warnings": {}, "context": context, "user": user},
+    )
+
+
+def test_the_revision_form_shows_each_rows_kind_and_its_file_as_the_upload_field(demo):
+    deploy_counterparty_process()
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
+    fill_html = _render_card_form(_open(instance), demo["manager1"].user)
+    assert 'name="documents.0.kind"' in fill_html and '<option value="bank_letter">Письмо банка</option>' in fill_html
+    assert 'name="documents.0.file" value=""' in fill_html and 'name="_upload.documents.0.file"' in fill_html
+    upload = _upload(demo["manager1"])
+    _do(demo, instance, "manager1", {**org_card(documents=[_row(file=upload.pk)]), "action": "submit"})
+    _do(demo, instance, "sales_head", {"decision": "reject", "comment": "Проверьте адрес"})
+
+    html = _render_card_form(_open(instance), demo["manager1"].user)
+    kind = html.split('name="documents.0.kind"')[1].split("</select>")[0]
+    assert '<option value="charter" selected>Устав</option>' in kind
+    cell = html.split('data-file-upload')[1].split('<script')[0]
+    assert f'name="documents.0.file" value="{upload.pk}"' in cell
+    assert 'type="file" id="upload-documents.0.file" name="_upload.documents.0.file"' in cell
+    assert f'<a href="{upload.get_absolute_url()}">Устав.pdf</a>' in cell and "версия 1" in cell
+    # Whoever may not see the file is not told its name, even with its id in the form's values.
+    stranger = get_user_model().objects.create_user("stranger", password="demo")
+    assert "Устав.pdf" not in _render_card_form(_open(instance), stranger)
