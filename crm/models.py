@@ -159,7 +159,11 @@ class Document(CardRow):
         verbose_name_plural = _("документы")
         constraints = [
             # The rule book's «a link or a file», kept by the database too.
-            models.CheckConstraint(condition=~Q(url="") | Q(file__isnull=False), name="crm_document_link_or_file"),
+            models.CheckConstraint(
+                condition=~Q(url="") | Q(file__isnull=False),
+                name="crm_document_link_or_file",
+                violation_error_message=_("Документ: укажите ссылку или приложите файл"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -277,3 +277,21 @@ def test_the_revision_form_shows_each_rows_kind_and_its_file_as_the_upload_field
     # Whoever may not see the file is not told its name, even with its id in the form's values.
     stranger = get_user_model().objects.create_user("stranger", password="demo")
     assert "Устав.pdf" not in _render_card_form(_open(instance), stranger)
+
+
+def test_the_admin_edits_a_rows_kind_and_refuses_a_row_with_neither_link_nor_file(demo, login):
+    from crm.tests.test_pages import _admin_form
+
+    company = Company.objects.get(name="Мотор-Сервис Казань")
+    admin = login("admin")
+    row = {"documents-TOTAL_FORMS": "1", "documents-0-order": "0", "documents-0-kind": "charter"}
+    refused = admin.post(
+        f"/admin/crm/company/{company.pk}/change/", {**_admin_form(company), **row, "documents-0-title": "Устав"}
+    )
+    assert refused.status_code == 200 and "Документ: укажите ссылку или приложите файл" in refused.content.decode()
+    saved = admin.post(
+        f"/admin/crm/company/{company.pk}/change/",
+        {**_admin_form(company), **row, "documents-0-title": "Устав", "documents-0-url": "https://d.example/u"},
+    )
+    assert saved.status_code == 302
+    assert [(d.kind, d.title) for d in company.documents.all()] == [("charter", "Устав")]
