@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from base.errors import Invalid
 from engine import documents
 from engine.models import History, HistoryEvent
 from files import services as files
-from processes.tests.quarterly_support import do, state_of
+from notify.models import Notification
+from processes.tests.quarterly_support import do, open_assignment, state_of
 from processes.tests.test_trade_conditions import start
 
 
@@ -35,8 +37,11 @@ def test_a_file_stands_in_for_the_link_and_nothing_at_all_is_refused(q):
     first = upload(q, "sales_head", "v1")
     do(instance, "attach_base_discounts", q["sales_head"], {"document_file": first.pk})
     first.refresh_from_db()
-    assert (first.document.owner, first.document.slot) == (f"instance:{instance.pk}", "base_discounts")
-    assert first.version == 1
+    assert (first.document.owner, first.document.slot, first.version) == (
+        f"instance:{instance.pk}",
+        "base_discounts",
+        1,
+    )
 
 
 def test_two_rework_loops_make_a_chain_of_three_versions_and_each_decision_records_what_it_saw(q):
@@ -75,3 +80,98 @@ def test_a_rework_that_sends_the_current_version_back_adds_no_version(q):
     do(instance, "revise_base_discounts", q["sales_head"], {"document_file": first.pk, "comment": "Всё верно"})
     (document,) = documents.instance_documents(instance)
     assert [v.stored.version for v in document.versions] == [1]
+
+
+# ------------------------------------------------------------------ through the pages and the API
+
+
+def _multipart_page(client, instance, key, data):
+    """Post the ``key`` step's page as a browser without JavaScript does (files sent with the form)."""
+    assignment = open_assignment(instance, key)
+    page = client.get(f"/assignments/{assignment.pk}/").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    return client.post(f"/assignments/{assignment.pk}/", data)
+
+
+def test_trade_conditions_on_files_through_the_pages_and_the_api(q, login, api_client):
+    """The registers uploaded instead of linked: sent with the form (no JavaScript) and uploaded at
+    once (the id in the hidden input), a rework making version 2, the instance page and the API
+    listing both versions with who, where and which decision saw each; the finish notice names the
+    files and lets its recipient download them; an outsider gets 404."""
+    people = {who: login(who) for who in ("sales_admin", "sales_head", "director", "manager1", "accountant")}
+    instance = start(q)
+    do(instance, "select_start_recipients", q["sales_admin"], {"recipients": ["manager1"]})
+
+    # The form shows the upload control; an empty file is refused on the page, naming the field.
+    empty = _multipart_page(
+        people["sales_head"],
+        instance,
+        "attach_base_discounts",
+        {"_upload.document_file": SimpleUploadedFile("x.xlsx", b"")},
+    )
+    assert empty.status_code == 400 and "Файл пустой" in empty.content.decode()
+    first = SimpleUploadedFile("Реестр базовых скидок.xlsx", b"version one")
+    sent = _multipart_page(people["sales_head"], instance, "attach_base_discounts", {"_upload.document_file": first})
+    assert sent.status_code == 302, sent.content.decode()[:1500]
+    approve = open_assignment(instance, "approve_base_discounts")
+    assert "Реестр базовых скидок.xlsx" in people["director"].get(f"/assignments/{approve.pk}/").content.decode()
+    do(instance, "approve_base_discounts", q["director"], {"decision": "reject", "comment": "Пересчитать"})
+
+    # The revision shows the previous version; a file uploaded at once (the JS path) becomes version 2.
+    revise = open_assignment(instance, "revise_base_discounts")
+    page = people["sales_head"].get(f"/assignments/{revise.pk}/").content.decode()
+    assert "Текущая версия:" in page and "Реестр базовых скидок.xlsx" in page
+    uploaded = people["sales_head"].post(
+        "/files/upload/",
+        {"file": SimpleUploadedFile("Реестр базовых скидок v2.xlsx", b"version two")},
+        headers={"accept": "application/json"},
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    sent = people["sales_head"].post(f"/assignments/{revise.pk}/", {"document_file": str(uploaded.json()["id"])})
+    assert sent.status_code == 302, sent.content.decode()[:1500]
+    do(instance, "approve_base_discounts", q["director"], {"decision": "approve"})
+    registry = files.store(b"registry", by=q["sales_admin"], name="Реестр условий.xlsx")
+    do(instance, "attach_conditions_registry", q["sales_admin"], {"document_file": registry.pk})
+    do(instance, "approve_conditions_registry", q["director"], {"decision": "approve"})
+
+    page = people["director"].get(f"/instances/{instance.pk}/").content.decode()
+    for text in (
+        "Реестр базовых скидок.xlsx",
+        "Реестр базовых скидок v2.xlsx",
+        hashlib.sha256(b"version two").hexdigest(),
+    ):
+        assert text in page
+    assert q["sales_head"].full_name in page and "Доработать реестр базовых скидок" in page
+
+    body = api_client("director").get(f"/api/v1/instances/{instance.pk}").json()
+    base = next(
+        d for d in body["documents"] if d["field"] == "document_file" and d["name"].startswith("Реестр базовых")
+    )
+    assert (base["version"], base["name"], base["sha256"]) == (
+        2,
+        "Реестр базовых скидок v2.xlsx",
+        hashlib.sha256(b"version two").hexdigest(),
+    )
+    assert [v["version"] for v in base["versions"]] == [1, 2]
+    assert [v["step"] for v in base["versions"]] == ["attach_base_discounts", "revise_base_discounts"]
+    assert [[s["key"] for s in v["seen_by"]] for v in base["versions"]] == [
+        # every completion records the versions current when it was done, its own upload included
+        ["attach_base_discounts", "approve_base_discounts"],
+        [
+            "revise_base_discounts",
+            "approve_base_discounts",
+            "attach_conditions_registry",
+            "approve_conditions_registry",
+        ],
+    ]
+
+    # The finish: the notice names both files; its recipient may now open the instance and download them.
+    do(instance, "select_finish_recipients", q["sales_admin"], {"recipients": ["manager1"]})
+    notice = Notification.objects.get(kind="process_finished", recipient=q["manager1"])
+    assert "Реестр базовых скидок v2.xlsx" in notice.text and "Реестр условий.xlsx" in notice.text
+    assert notice.url == f"/instances/{instance.pk}/"
+    assert people["manager1"].get(f"/instances/{instance.pk}/").status_code == 200
+    version_two = files.current(f"instance:{instance.pk}", "base_discounts")
+    got = people["manager1"].get(version_two.get_absolute_url())
+    assert got.status_code == 200 and b"".join(got.streaming_content) == b"version two"
+    assert people["accountant"].get(version_two.get_absolute_url()).status_code == 404
