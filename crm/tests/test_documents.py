@@ -295,3 +295,30 @@ def test_the_admin_edits_a_rows_kind_and_refuses_a_row_with_neither_link_nor_fil
     )
     assert saved.status_code == 302
     assert [(d.kind, d.title) for d in company.documents.all()] == [("charter", "Устав")]
+
+
+def test_the_card_page_form_takes_a_file_sent_with_it_without_javascript(demo, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    deploy_counterparty_process()
+    instance = actions.start("add_counterparty", by=demo["manager1"].user)
+    fill = _open(instance)
+    client = login("manager1")
+    page = client.get(f"/assignments/{fill.pk}/").content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="_upload.documents.0.file"' in page
+    card = {key: value for key, value in org_card().items() if key not in ("contacts", "documents")}
+    sent = client.post(
+        f"/assignments/{fill.pk}/",
+        {
+            **card,
+            "documents.0.kind": "requisites",
+            "documents.0.title": "Карточка предприятия",
+            "_upload.documents.0.file": SimpleUploadedFile("Реквизиты.pdf", PDF),
+            "action": "submit",
+        },
+    )
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    (row,) = Instance.objects.get(pk=instance.pk).variables["documents"]
+    stored = StoredFile.objects.select_related("document").get(pk=row["file"])
+    assert (row["kind"], stored.name) == ("requisites", "Реквизиты.pdf")
+    assert stored.document.owner == f"instance:{instance.pk}"
