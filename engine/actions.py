@@ -244,7 +244,7 @@ def _validate_form(
         data or {},
         employee_exists=employee_exists,
         variables=instance.variables,
-        file_refusal=documents.refusal_for(instance, actor),
+        file_refusal=documents.refusal_for(instance, actor, task.form),
     )
     warnings: dict[str, list[str]] = {}
     validator = hooks.FORM_VALIDATORS.get(task.validator) if task.validator else None

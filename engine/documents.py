@@ -32,15 +32,21 @@ def owner_of(instance: Instance | int) -> str:
     return file_hooks.owner("instance", getattr(instance, "pk", instance))
 
 
-def refusal_for(instance: Instance, actor: Employee | None) -> Any:
+def refusal_for(instance: Instance, actor: Employee | None, form: FormDefinition | None = None) -> Any:
     """The ``file_refusal`` of ``forms.validate`` for a step of ``instance``: one's own new upload, or
-    a version the instance's document already has (a pre-filled revision sends it back)."""
+    a version the instance's document already has (a pre-filled revision sends it back).
+
+    A ``file`` field of the form itself fills its slot, so only that document's versions come back
+    to it; a ``file`` cell of a ``list`` row fills the document its row's title names
+    (:func:`_row_files`), not a slot of its own, so any of the instance's versions may come back to it.
+    """
+    top = {id(f) for f in form.fields} if form is not None else None
 
     def refuse(value: Any, field: FieldDef) -> str | None:
         if actor is None:
             return _("Приложить файл может только сотрудник.")
-        slot = field.slot if field.type == "file" else None
-        return files.refusal(value, by=actor, owner=owner_of(instance), slot=slot)
+        own_slot = field.type == "file" and (top is None or id(field) in top)
+        return files.refusal(value, by=actor, owner=owner_of(instance), slot=field.slot if own_slot else None)
 
     return refuse
 
