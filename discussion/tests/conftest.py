@@ -1,6 +1,6 @@
 """Fixtures of the discussion tests: an instance started by the head of sales (seen by him, the
 director above him and administrators, not by the finance service or the other departments), a
-demo company card, and the real SMTP server of the notification tests."""
+demo company card; the real SMTP server is the mailbox plugin's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from crm.models import Company
 from engine import actions
 from engine.models import Instance
-from notify.tests.test_email import Inbox, smtp, smtp_port  # noqa: F401  (the real SMTP server's fixtures)
+from notify.tests.mailbox import Inbox  # the SMTP fixtures come from the plugin the root conftest loads
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
