@@ -294,7 +294,7 @@ def _write_batch(
             services.apply_card(company, card, employees)
             company.updated_at = now
             company.save()
-            services.replace_rows(company, card)
+            services.replace_rows(company, card, actor=actor)
             services.record_change(
                 company, actor=actor, before=before, after=services.card_of(company), source=ChangeSource.BITRIX24
             )

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base import clock
+from crm.choices import DocumentKind
 from crm.validation import KIND_CHOICES, LEGAL_FORM_CHOICES, MAX_LENGTHS
+from files.models import StoredFile
 from org.models import Employee
 
 
@@ -147,15 +149,33 @@ class Contact(CardRow):
 
 
 class Document(CardRow):
-    """A link to a document of a company (a row of the card's `documents` list)."""
+    """A document of a company (a row of the card's `documents` list): its kind, its title, and a link
+    or a stored file (or both).
+
+    `file` is the company's own version (a `files.StoredFile` attached to owner `company:<id>`), never
+    an instance's: the rows are rewritten on every save of the card, the files never are, so the
+    version chain of each document stays in the files room (`crm.services.company_file`).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("вид"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
     title = models.CharField(_("название"), max_length=_len("documents.title"))
-    url = models.CharField(_("ссылка"), max_length=_len("documents.url"))
+    url = models.CharField(_("ссылка"), max_length=_len("documents.url"), blank=True)
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("файл"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(CardRow.Meta):
         verbose_name = _("документ")
         verbose_name_plural = _("документы")
+        constraints = [
+            # The rule book's «a link or a file», kept by the database too.
+            models.CheckConstraint(
+                condition=~Q(url="") | Q(file__isnull=False),
+                name="crm_document_link_or_file",
+                violation_error_message=_("Документ: укажите ссылку или приложите файл"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

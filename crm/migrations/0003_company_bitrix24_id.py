@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0001_initial'),
+        ('crm', '0002_document_kind_and_file'),
         ('org', '0004_absence'),
     ]
 
