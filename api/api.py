@@ -25,14 +25,14 @@ from base.errors import Invalid, SoglasieError
 from org.access import is_administrator
 from org.auth import authenticate_throttled
 
-#: The interactive docs page loads Swagger UI from a CDN and starts it with an inline script (django-ninja's
-#: page, not ours); it gets a policy of its own that allows just that, and every other page keeps
-#: settings.SECURE_CSP.
+#: The interactive docs page runs Swagger UI from django-ninja's own static files ("ninja" is an
+#: installed app for them: no CDN, so it works offline). Its scripts are files of ours to the policy;
+#: Swagger UI sets inline styles and draws data: images, which this page's policy allows and no other.
 DOCS_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
-    "style-src": [CSP.SELF, "https://cdn.jsdelivr.net", CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "https://django-ninja.dev"],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

@@ -10,19 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import create_model
 
 from api.schemas import FieldMessages, Id, Page, PageQuery, page_of, present_when, refusals
-from base.errors import Forbidden, Invalid, NotFound, Unavailable
+from base.errors import Forbidden, Invalid, Unavailable
 from crm import lookup, services
-from crm.models import ChangeAction, Company, CompanyStatus
-from crm.queries import CompanyFilter
+from crm.choices import DocumentKind
+from crm.models import ChangeAction, Company, CompanyStatus, Document
+from crm.queries import CompanyFilter, get_company_for_user
 from crm.validation import (
     CONTACT_FIELDS,
-    DOCUMENT_FIELDS,
     FIELDS,
     LABELS,
     REASON_SAME_INN,
@@ -50,7 +52,29 @@ def _text(names: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
 
 
 ContactOut = create_model("ContactOut", __base__=Schema, **_text(CONTACT_FIELDS, "contacts."))
-DocumentOut = create_model("DocumentOut", __base__=Schema, **_text(DOCUMENT_FIELDS, "documents."))
+
+
+class CompanyFileOut(Schema):
+    """The company's own version of a document's file (its chain lives in the files room)."""
+
+    id: int
+    name: str = Field(description="Имя файла, как его загрузили.")
+    size: int = Field(description="Размер в байтах.")
+    sha256: str = Field(description="SHA-256 содержимого.")
+    version: int | None = Field(description="Номер версии документа контрагента.")
+    download: str = Field(description="Адрес для скачивания.")
+
+
+class DocumentOut(Schema):
+    """A row of the card's documents: a kind, a title, and a link or a file (or both). On input
+    (`POST /companies`, `/companies/check`) `file` is a stored file's id (`POST /files`)."""
+
+    kind: DocumentKind = Field(description=LABELS["documents.kind"])
+    title: str = Field(description=LABELS["documents.title"])
+    url: str = Field(description=LABELS["documents.url"] + " (пусто, если приложен файл)")
+    file: CompanyFileOut | None = Field(description=LABELS["documents.file"] + " (null — только ссылка)")
+
+
 _ROWS = {"contacts": list[ContactOut], "documents": list[DocumentOut]}  # type: ignore[valid-type]
 _CARD = {
     name: (_ROWS.get(name, str), Field(description=LABELS[name] + (" (ISO 8601)" if name == "created_on" else "")))
@@ -112,11 +136,32 @@ class CardCheckOut(Schema):
     duplicates: list[DuplicateOut]
 
 
+#: A company's document rows with their files, in one query more for any number of companies.
+DOCUMENTS = Prefetch("documents", queryset=Document.objects.select_related("file"))
+
+
+def document_out(document: Document) -> dict[str, Any]:
+    """A document row as :class:`DocumentOut` describes it."""
+    stored = document.file
+    file = None
+    if stored is not None:
+        file = {
+            "id": stored.pk,
+            "name": stored.name,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "version": stored.version,
+            "download": reverse("api:download_file", args=[stored.pk]),
+        }
+    return {"kind": document.kind, "title": document.title, "url": document.url, "file": file}
+
+
 def company_out(company: Company) -> dict[str, Any]:
     """The card fields of processes.md §2, plus id, created_at, created_by_instance and the page's url."""
     return {
         "id": company.pk,
         **services.card_of(company),
+        "documents": [document_out(d) for d in company.documents.all()],
         "created_at": company.created_at,
         "updated_at": company.updated_at,
         "created_by_instance": company.created_by_instance_id,
@@ -140,7 +185,7 @@ def list_companies(request: HttpRequest, query: Query[CompanyQuery]) -> dict[str
     """Companies by name or number fragment (`q`, any case) and/or exact ИНН (`inn`), by name."""
     rows = query.spec().apply()
     rows = rows.select_related("responsible_manager__user", "created_by__user")
-    rows = rows.prefetch_related("contacts", "documents")
+    rows = rows.prefetch_related("contacts", DOCUMENTS)
     return page_of(query.window(rows), company_out)
 
 
@@ -158,7 +203,7 @@ def check_company(
     """
     if instance is not None:
         access.get_instance_for_user(request.user, instance)
-    return services.check_card(payload, instance=instance, live=True).as_dict()
+    return services.check_card(payload, instance=instance, live=True, by=employee_of(request.user)).as_dict()
 
 
 class LookupQuery(Schema):
@@ -222,23 +267,19 @@ def create_company(request: HttpRequest, payload: dict[str, Any] = CARD_BODY) ->
         raise Forbidden(
             _("Контрагенты добавляются через процесс «Добавление контрагента»; напрямую — только администратор.")
         )
-    check = services.check_card(payload)
+    me = employee_of(request.user)
+    check = services.check_card(payload, by=me)
     if not check.ok:
         raise Invalid(check.errors)
     cleaned = services.fill_defaults(dict(check.cleaned), starter=None)
-    company = services.create_company(cleaned, actor=employee_of(request.user))
+    company = services.create_company(cleaned, actor=me)
     return Status(201, {**company_out(company), "warnings": check.warnings})
 
 
 @router.get("/companies/{company_id}", response={200: CompanyDetail, **refusals(400, 404)})
 def get_company(request: HttpRequest, company_id: Id) -> dict[str, Any]:
-    company = (
-        Company.objects.select_related("responsible__user", "responsible_manager__user", "created_by__user")
-        .filter(pk=company_id)
-        .first()
-    )
-    if company is None:
-        raise NotFound(_("Контрагент не найден."))
+    rows = Company.objects.select_related("responsible__user", "responsible_manager__user", "created_by__user")
+    company = get_company_for_user(request.user, company_id, rows.prefetch_related("contacts", DOCUMENTS))
     data = company_out(company)
     data["history"] = [
         {

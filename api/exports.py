@@ -4,30 +4,16 @@ pages serve from too; who may see an instance is ``engine.access`` as everywhere
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from api.processes import AssignmentFilters
-from api.schemas import Id, refusals
+from api.schemas import Id, binary_answer, refusals
 from engine import access
 from reports import assignments, sheet
 from reports.workbook import PDF, XLSX, attachment
 
 router = Router(tags=["exports"])
-
-
-def _binary(content_type: str, description: str) -> dict[str, Any]:
-    """The OpenAPI answer of a file endpoint: its bytes under the one type it sends."""
-    return {
-        "responses": {
-            200: {  # an int, as ninja keys its responses: merged into its 200, not beside it
-                "description": description,
-                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    }
 
 
 def _sheet_endpoint(kind: str, content_type: str, description: str) -> None:
@@ -38,7 +24,7 @@ def _sheet_endpoint(kind: str, content_type: str, description: str) -> None:
         summary=f"Лист согласования ({kind.upper()})",
         operation_id=f"api_exports_instance_sheet_{kind}",
         response={200: None, **refusals(400, 404)},
-        openapi_extra=_binary(content_type, description),
+        openapi_extra=binary_answer(content_type, description),
     )
     def instance_sheet(request: HttpRequest, instance_id: Id) -> HttpResponse:
         return sheet.download(access.get_instance_for_user(request.user, instance_id), kind)
@@ -52,7 +38,7 @@ _sheet_endpoint("xlsx", XLSX, "Лист согласования: сведени
     "/assignments.xlsx",
     summary="Задания (XLSX)",
     response={200: None, **refusals(400)},
-    openapi_extra=_binary(XLSX, "Задания по тем же условиям, что GET /assignments, все страницы сразу."),
+    openapi_extra=binary_answer(XLSX, "Задания по тем же условиям, что GET /assignments, все страницы сразу."),
 )
 def assignments_xlsx(request: HttpRequest, query: Query[AssignmentFilters]) -> HttpResponse:
     """The list of ``GET /assignments`` with the same filters, every row (up to

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from api.schemas import Id, refusals
+from api.schemas import Id, binary_answer, refusals
 from base.errors import Forbidden
 from files import services
 from files.http import describe, download_response, uploaded_file
@@ -89,16 +89,11 @@ def get_file(request: HttpRequest, file_id: Id) -> dict[str, Any]:
     url_name="download_file",
     summary="Скачать файл",
     response={200: None, **refusals(400, 404)},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "Содержимое файла: Content-Disposition: attachment с его именем (RFC 6266), "
-                "X-Content-Type-Options: nosniff.",
-                # the type read from the file's own bytes (application/pdf, image/png, …)
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=binary_answer(
+        # the type read from the file's own bytes (application/pdf, image/png, …)
+        "*/*",
+        "Содержимое файла: Content-Disposition: attachment с его именем (RFC 6266), X-Content-Type-Options: nosniff.",
+    ),
 )
 def download_file(request: HttpRequest, file_id: Id) -> HttpResponse:
     """The bytes as an attachment, streamed; 404 for whoever may not see what the file is attached to."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool
 
@@ -27,6 +28,7 @@ from base import clock
 from crm.services import company_of
 from engine import access, actions, bulk, forms, queries
 from engine.definitions import model_for
+from engine.documents import InstanceDocument, Version, instance_documents
 from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome
 from engine.queries import AssignmentFilter, InstanceFilter
 
@@ -127,11 +129,43 @@ class HistoryOut(Schema):
     data: dict[str, Any] = Field(description="Подробности события. " + JSON_VALUE)
 
 
+class SeenBy(Schema):
+    """A completion that saw a version as the document's current one (the decision made on it)."""
+
+    actor: str | None = Field(description="Кто выполнил шаг (имя пользователя).")
+    key: str = Field(description="Шаг процесса.")
+    at: datetime
+    assignment: int | None
+
+
+class DocumentVersionOut(Schema):
+    """One version of one of an instance's documents."""
+
+    version: int
+    name: str = Field(description="Имя файла.")
+    size: int = Field(description="Размер в байтах.")
+    sha256: str = Field(description="SHA-256 содержимого.")
+    uploaded_by: str = Field(description="Кто загрузил (имя пользователя).")
+    uploaded_at: datetime
+    step: str = Field(description="Шаг, форма которого принесла эту версию (пусто — иначе).")
+    download: str = Field(description="Адрес для скачивания.")
+    seen_by: list[SeenBy] = Field(description="Решения, принятые, когда эта версия была текущей.")
+
+
+class InstanceDocumentOut(DocumentVersionOut):
+    """A document of the instance: its current version's facts, then every version, oldest first."""
+
+    field: str = Field(description="Поле формы, которое его принесло (ячейка таблицы — «documents.file»).")
+    title: str = Field(description="Название документа.")
+    versions: list[DocumentVersionOut]
+
+
 class InstanceDetail(InstanceOut):
-    """An instance with its assignments and its history, oldest first."""
+    """An instance with its assignments, its history and its stored documents, oldest first."""
 
     assignments: list[AssignmentOut]
     history: list[HistoryOut]
+    documents: list[InstanceDocumentOut]
 
 
 # ---------------------------------------------------------------- serialising
@@ -217,7 +251,35 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
             }
             for h in instance.history.select_related("actor__user").order_by("at", "pk")
         ]
+        data["documents"] = [_document_out(d) for d in instance_documents(instance)]
     return data
+
+
+def _version_out(version: Version) -> dict[str, Any]:
+    stored = version.stored
+    return {
+        "version": stored.version,
+        "name": stored.name,
+        "size": stored.size,
+        "sha256": stored.sha256,
+        "uploaded_by": stored.uploaded_by.username,
+        "uploaded_at": stored.uploaded_at,
+        "step": version.step,
+        "download": reverse("api:download_file", args=[stored.pk]),
+        "seen_by": [
+            {"actor": h.actor.username if h.actor else None, "key": h.key, "at": h.at, "assignment": h.assignment_id}
+            for h in version.seen_by
+        ],
+    }
+
+
+def _document_out(document: InstanceDocument) -> dict[str, Any]:
+    return {
+        **_version_out(document.current),
+        "field": document.field,
+        "title": document.document.title,
+        "versions": [_version_out(v) for v in document.versions],
+    }
 
 
 # ---------------------------------------------------------------- processes

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from base import clock
@@ -66,13 +67,17 @@ class ContactForm(forms.ModelForm):
 class DocumentForm(forms.ModelForm):
     class Meta:
         model = Document
-        fields = ("order", "title", "url")
+        fields = ("order", "kind", "title", "url")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         message = check_url(cleaned.get("url"))
         if message:
             self.add_error("url", message)
+        elif not cleaned.get("url") and self.instance.file_id is None and not cleaned.get("DELETE"):
+            # The row's file is not a field of this form, so its «link or file» constraint is not
+            # validated by Django: the rule book's sentence, instead of a failed CHECK.
+            self.add_error("url", gettext("Документ: укажите ссылку или приложите файл"))
         return cleaned
 
 
@@ -83,9 +88,13 @@ class ContactInline(admin.TabularInline):
 
 
 class DocumentInline(admin.TabularInline):
+    """A row's file is shown, never chosen here: a file becomes the company's version through the
+    card's save (``crm.services.company_file``), which keeps its version chain."""
+
     model = Document
     form = DocumentForm
     extra = 1
+    readonly_fields = ("file",)
 
 
 class CompanyChangeInline(admin.TabularInline):

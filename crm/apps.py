@@ -7,9 +7,13 @@ class CrmConfig(AppConfig):
     verbose_name = _("Контрагенты")
 
     def ready(self) -> None:
-        from crm.threads import register
+        from crm.queries import may_see_company
+        from crm.threads import THREAD, register
+        from files.hooks import register_owner
 
         register()
+        # A company's documents are its own: whoever may open the card downloads them.
+        register_owner(THREAD, may_see=may_see_company)
 
     def seed_demo(self) -> None:
         """Existing counterparties of «Аксиома» (called by `manage.py seed_demo`, idempotent).

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base import clock
+from crm.choices import DocumentKind
 from crm.validation import KIND_CHOICES, LEGAL_FORM_CHOICES, MAX_LENGTHS
+from files.models import StoredFile
 from org.models import Employee
 
 
@@ -100,6 +102,14 @@ class Company(models.Model):
     status_checked_at = models.DateTimeField(_("статус проверен"), null=True, blank=True)
     liquidation_date = models.DateField(_("дата ликвидации"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("следующая проверка"), null=True, blank=True, db_index=True)
+    bitrix24_id = models.CharField(
+        _("ID в Битрикс24"),
+        max_length=40,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Номер компании в Битрикс24, из которого её импортировали: повторный импорт обновляет её."),
+    )
     search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
@@ -116,19 +126,22 @@ class Company(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        # SQLite's LIKE folds only ASCII: a case-folded copy makes the search work for Cyrillic on
-        # every database with a plain `contains`.
-        self.search_text = " ".join(
-            part.casefold().replace("ё", "е")
-            for part in (self.name, self.short_name, self.full_name, self.inn, self.kpp, self.ogrn, self.reg_number)
-            if part
-        )
+        self.fill_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"/companies/{self.pk}/"
+
+    def fill_search_text(self) -> None:
+        """SQLite's LIKE folds only ASCII: a case-folded copy makes the search work for Cyrillic on
+        every database with a plain `contains`. Called by `save()` and before a `bulk_create`."""
+        self.search_text = " ".join(
+            part.casefold().replace("ё", "е")
+            for part in (self.name, self.short_name, self.full_name, self.inn, self.kpp, self.ogrn, self.reg_number)
+            if part
+        )
 
 
 class CardRow(models.Model):
@@ -159,15 +172,33 @@ class Contact(CardRow):
 
 
 class Document(CardRow):
-    """A link to a document of a company (a row of the card's `documents` list)."""
+    """A document of a company (a row of the card's `documents` list): its kind, its title, and a link
+    or a stored file (or both).
+
+    `file` is the company's own version (a `files.StoredFile` attached to owner `company:<id>`), never
+    an instance's: the rows are rewritten on every save of the card, the files never are, so the
+    version chain of each document stays in the files room (`crm.services.company_file`).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("вид"), max_length=20, choices=DocumentKind.choices, default=DocumentKind.OTHER)
     title = models.CharField(_("название"), max_length=_len("documents.title"))
-    url = models.CharField(_("ссылка"), max_length=_len("documents.url"))
+    url = models.CharField(_("ссылка"), max_length=_len("documents.url"), blank=True)
+    file = models.ForeignKey(
+        StoredFile, verbose_name=_("файл"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(CardRow.Meta):
         verbose_name = _("документ")
         verbose_name_plural = _("документы")
+        constraints = [
+            # The rule book's «a link or a file», kept by the database too.
+            models.CheckConstraint(
+                condition=~Q(url="") | Q(file__isnull=False),
+                name="crm_document_link_or_file",
+                violation_error_message=_("Документ: укажите ссылку или приложите файл"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -176,6 +207,14 @@ class Document(CardRow):
 class ChangeAction(models.TextChoices):
     CREATED = "created", _("добавлен")
     UPDATED = "updated", _("изменён")
+
+
+class ChangeSource(models.TextChoices):
+    """Where a change came from, when not from a person's form or a process."""
+
+    NONE = "", ""
+    BITRIX24 = "bitrix24", _("импорт из Битрикс24")
+    DADATA = "dadata", _("по данным DaData")
 
 
 class CompanyChange(models.Model):
@@ -195,8 +234,9 @@ class CompanyChange(models.Model):
         "engine.Instance", verbose_name=_("процесс"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changes = models.JSONField(_("изменения"), default=dict, blank=True)
-    #: Where the values came from when not typed by a person: ``crm.lookup.SOURCE`` for the provider.
-    source = models.CharField(_("источник"), max_length=50, blank=True)
+    #: Where the values came from when not typed by a person: the Bitrix24 import, or the state
+    #: register through the provider (``crm.lookup.SOURCE``).
+    source = models.CharField(_("источник"), max_length=20, choices=ChangeSource.choices, blank=True, default="")
 
     class Meta:
         verbose_name = _("изменение карточки")
@@ -257,3 +297,44 @@ class LookupUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.requests}"
+class ImportRun(models.Model):
+    """One import from Bitrix24 started on the page «Импорт»: its input, progress and report.
+
+    The page runs a small file in the request; a webhook or a long file runs in a thread of the web
+    process that writes `done`/`total` here every batch, so the page's progress bar reads a row and
+    not a process's memory (any web process can answer the poll). The webhook's address carries
+    its secret: it is emptied when the run ends. `data` holds the uploaded export until then too.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("ждёт проверки")
+        RUNNING = "running", _("идёт")
+        DONE = "done", _("завершён")
+        FAILED = "failed", _("прерван")
+
+    created_at = models.DateTimeField(_("начат"), default=clock.now)
+    started_by = models.ForeignKey(
+        Employee, verbose_name=_("кто начал"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(_("файл"), max_length=255, blank=True)
+    data = models.BinaryField(_("содержимое файла"), blank=True, default=b"")
+    webhook = models.CharField(_("вебхук"), max_length=500, blank=True)
+    mapping = models.JSONField(_("сопоставление столбцов"), default=dict, blank=True)
+    commit = models.BooleanField(_("с записью"), default=False)
+    status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.NEW)
+    total = models.PositiveIntegerField(_("всего"), default=0)
+    done = models.PositiveIntegerField(_("обработано"), default=0)
+    report = models.JSONField(_("отчёт"), null=True, blank=True)
+    error = models.TextField(_("ошибка"), blank=True)
+    finished_at = models.DateTimeField(_("окончен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("импорт из Битрикс24")
+        verbose_name_plural = _("импорты из Битрикс24")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.file_name or 'webhook'}"
+
+    def get_absolute_url(self) -> str:
+        return f"/companies/import/{self.pk}/"

@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base import clock
-from base.errors import Conflict
+from base.errors import Conflict, Invalid
 from crm import lookup
+from crm.choices import DocumentKind
 from crm.models import ChangeAction, Company, CompanyChange, Contact, Document
 from crm.names import similar_names
+from crm.threads import THREAD
 from crm.validation import (
     CONTACT_FIELDS,
-    DOCUMENT_FIELDS,
     FIELDS,
     FOREIGN,
     REASON_SAME_INN,
@@ -37,8 +38,13 @@ from crm.validation import (
     RUSSIA,
     CardCheck,
     DuplicatesHook,
+    FileRefusal,
     validate_card,
 )
+from engine.documents import owner_of
+from files import hooks as file_hooks
+from files import services as files
+from files.models import StoredFile
 from org import directory
 from org.models import Employee
 
@@ -66,7 +72,9 @@ def card_of(company: Company) -> dict[str, Any]:
         else:
             card[field_id] = getattr(company, field_id)
     card["contacts"] = [{name: getattr(c, name) for name in CONTACT_FIELDS} for c in company.contacts.all()]
-    card["documents"] = [{name: getattr(d, name) for name in DOCUMENT_FIELDS} for d in company.documents.all()]
+    card["documents"] = [
+        {"kind": d.kind, "title": d.title, "url": d.url, "file": d.file_id} for d in company.documents.all()
+    ]
     return card
 
 
@@ -74,19 +82,28 @@ def _employee(username: Any) -> Employee | None:
     return directory.employee_by_username(str(username), active_only=False) if username else None
 
 
-def _apply_card(company: Company, card: Mapping[str, Any]) -> None:
-    """Copy a cleaned card's scalar fields onto the model (not saved)."""
+def apply_card(company: Company, card: Mapping[str, Any], employees: Mapping[str, Employee] | None = None) -> None:
+    """Copy a cleaned card's scalar fields onto the model (not saved).
+
+    `employees` (username → employee), when given, answers the responsible people without a query
+    each: an import of thousands of cards looks them up once.
+    """
     for field_id in SCALAR_FIELDS:
         value = card.get(field_id)
         if field_id in EMPLOYEE_FIELDS:
-            setattr(company, field_id, _employee(value))
+            if employees is not None:
+                setattr(company, field_id, employees.get(str(value)) if value else None)
+            else:
+                setattr(company, field_id, _employee(value))
         elif field_id == "created_on":
             company.created_on = dt.date.fromisoformat(value) if value else timezone.localdate()
         else:
             setattr(company, field_id, value or "")
 
 
-def _replace_rows(company: Company, card: Mapping[str, Any]) -> None:
+def replace_rows(company: Company, card: Mapping[str, Any], *, actor: Employee | None) -> None:
+    """The card's contacts and documents replace the company's rows; a document row's file becomes
+    (or stays) a version of the company's own document first (:func:`company_file`)."""
     company.contacts.all().delete()
     company.documents.all().delete()
     Contact.objects.bulk_create(
@@ -94,9 +111,78 @@ def _replace_rows(company: Company, card: Mapping[str, Any]) -> None:
         for i, row in enumerate(card.get("contacts") or [])
     )
     Document.objects.bulk_create(
-        Document(company=company, order=i, **{name: row.get(name) or "" for name in DOCUMENT_FIELDS})
-        for i, row in enumerate(card.get("documents") or [])
+        [
+            Document(
+                company=company,
+                order=i,
+                kind=row.get("kind") or DocumentKind.OTHER,
+                title=row.get("title") or "",
+                url=row.get("url") or "",
+                file=company_file(company, row, actor=actor, key=f"documents.{i}.file"),
+            )
+            for i, row in enumerate(card.get("documents") or [])
+        ]
     )
+
+
+# --------------------------------------------------------------------------- the company's files
+
+
+def files_owner(company: Company | int) -> str:
+    """The files owner of a company's documents: ``company:<id>`` (the kind registered in ``crm.apps``)."""
+    return file_hooks.owner(THREAD, getattr(company, "pk", company))
+
+
+def document_slot(row: Mapping[str, Any]) -> str:
+    """Which of the company's documents a card row is: its kind and its title (any case). The same
+    kind and title saved again with another file is that document's next version."""
+    title = str(row.get("title") or "").strip().casefold()[:150]
+    return f"documents/{row.get('kind') or DocumentKind.OTHER}/{title}"
+
+
+def company_file(
+    company: Company, row: Mapping[str, Any], *, actor: Employee | None, key: str = "file"
+) -> StoredFile | None:
+    """The company's own version of the file a document row names (None: the row has no file).
+
+    - the row's document already has this file as a version, or its current version has the same
+      SHA-256: that version, and nothing changes;
+    - one's own upload that nobody uses yet (the API): it becomes the next version itself;
+    - a version of the document of the instance that created the company (the process form), or of
+      another of the company's documents (a row renamed): a stored file is a version of one document
+      only, so it is stored again (``files.services.copy``, by its uploader) and the copy is the next
+      version.
+
+    Anything else is refused (``Invalid`` on ``key``) like the files room refuses it. Runs inside the
+    caller's transaction: the versions exist exactly when the saved card does.
+    """
+    file_id = row.get("file")
+    if not file_id:
+        return None
+    owner, slot = files_owner(company), document_slot(row)
+    title = str(row.get("title") or "")
+    stored = StoredFile.objects.select_related("document").filter(pk=file_id).first()
+    if stored is not None and stored.document is not None:
+        if (stored.document.owner, stored.document.slot) == (owner, slot):
+            return stored
+        sources = {owner}
+        if company.created_by_instance_id:
+            sources.add(owner_of(company.created_by_instance_id))
+        if stored.document.owner not in sources:
+            stored = None
+    elif stored is not None and (actor is None or stored.uploaded_by_id != actor.pk):
+        stored = None
+    if stored is None:
+        problem = files.refusal(file_id, by=actor, owner=owner) if actor is not None else None
+        raise Invalid({key: [problem or _("Файл №%(id)s не найден.") % {"id": file_id}]})
+    latest = files.current(owner, slot)
+    if latest is not None and latest.sha256 == stored.sha256:
+        return latest
+    if stored.document_id is not None:
+        stored = files.copy(stored)
+    by = actor if actor is not None and stored.uploaded_by_id == actor.pk else stored.uploaded_by
+    (attached,) = files.attach([stored.pk], owner=owner, slot=slot, by=by, title=title)
+    return attached
 
 
 def diff_cards(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -120,7 +206,8 @@ def record_change(
 ) -> CompanyChange | None:
     """Write one history row; None when nothing changed. `before` None means the card is new.
 
-    `source`: where the values came from when not (only) from a person, e.g. `crm.lookup.SOURCE`.
+    `source` says where the change came from when it is not a person's form (`ChangeSource`: the
+    Bitrix24 import, the register through `crm.lookup`).
     """
     if before is None:
         changes = diff_cards({}, after)
@@ -253,13 +340,38 @@ def status_hook(*, live: bool = False) -> Callable[[dict[str, Any]], str | None]
 
 
 def check_card(
-    data: Mapping[str, Any], *, instance: int | None = None, company: int | None = None, live: bool = False
+    data: Mapping[str, Any],
+    *,
+    instance: int | None = None,
+    company: int | None = None,
+    live: bool = False,
+    by: Employee | None = None,
 ) -> CardCheck:
     """The card checked with the database's duplicates and the company's state in the register: the
-    one check of form, process, API, admin. `live`: see `status_hook`."""
+    one check of form, process, API, admin. `live`: see `status_hook`.
+
+    With ``by``, each document row's file is asked of the files room too (``files.services.refusal``):
+    ``by``'s own unused upload, or a version of the edited company's (or the instance's) documents.
+    Without it only the ids' shape is checked: the process form's engine has asked about them already.
+    """
     return validate_card(
-        data, duplicates=duplicates_hook(instance=instance, company=company), status=status_hook(live=live)
+        data,
+        duplicates=duplicates_hook(instance=instance, company=company),
+        status=status_hook(live=live),
+        file_refusal=file_refusal(by, instance, company),
     )
+
+
+def file_refusal(by: Employee | None, instance: int | None = None, company: int | None = None) -> FileRefusal | None:
+    """The rule book's question about a row's file, for ``by`` (None: not asked)."""
+    if by is None:
+        return None
+    owner = files_owner(company) if company else owner_of(instance) if instance else None
+
+    def refuse(file_id: int) -> str | None:
+        return files.refusal(file_id, by=by, owner=owner)
+
+    return refuse
 
 
 # --------------------------------------------------------------------------- defaults
@@ -323,7 +435,7 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
     if existing:
         raise DuplicateCompany(existing)
     company = Company(created_by=actor, created_by_instance=instance, created_at=clock.now())
-    _apply_card(company, card)
+    apply_card(company, card)
     company.updated_at = company.created_at
     record = lookup.known(company.inn, company.kpp) if company.inn else None
     source = lookup.SOURCE if record is not None and lookup.used_in(record, card) else ""
@@ -335,7 +447,7 @@ def create_company(card: Mapping[str, Any], *, actor: Employee | None, instance:
     try:
         with transaction.atomic():
             company.save()
-            _replace_rows(company, card)
+            replace_rows(company, card, actor=actor)
     except IntegrityError:
         raced = company_duplicates(card)
         if raced:
@@ -384,10 +496,10 @@ def update_company(company: Company, card: Mapping[str, Any], *, actor: Employee
     """Replace a company's card with a checked one and write what changed into its history."""
     before = card_of(company)
     with transaction.atomic():
-        _apply_card(company, card)
+        apply_card(company, card)
         company.updated_at = clock.now()
         company.save()
-        _replace_rows(company, card)
+        replace_rows(company, card, actor=actor)
         record_change(company, actor=actor, before=before, after=card_of(company))
     return company
 

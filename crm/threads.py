@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from crm.models import Company
+from crm.queries import may_see_company
 from discussion import hooks
 from discussion.services import commenters
 from files.hooks import owner
-from org.access import employee_of, is_administrator
 from org.models import Employee
 
 #: The thread kind (and files owner kind) of a card: ``company:3``.
@@ -29,11 +29,8 @@ def _company(owner_id: str) -> Company | None:
 
 
 def may_see(user: Any, owner_id: str) -> bool:
-    """Any employee (and an administrator) may read the card, so its thread too."""
-    if not (is_administrator(user) or employee_of(user) is not None):
-        return False
-    pk = hooks.pk_of(owner_id)
-    return pk is not None and Company.objects.filter(pk=pk).exists()
+    """Whoever may read the card (any employee, an administrator) reads its thread too."""
+    return may_see_company(user, owner_id)
 
 
 def participants(owner_id: str) -> list[Employee]:

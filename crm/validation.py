@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
+from crm.choices import DocumentKind
 from crm.regions import resolve_region
 
 # --- The card's vocabulary ---------------------------------------------------------------------
@@ -109,7 +110,10 @@ TEXT_FIELDS: tuple[str, ...] = (
 )
 FIELDS: tuple[str, ...] = ("created_on", *TEXT_FIELDS, "contacts", "documents")
 CONTACT_FIELDS: tuple[str, ...] = ("name", "position", "phone", "email")
-DOCUMENT_FIELDS: tuple[str, ...] = ("title", "url")
+DOCUMENT_FIELDS: tuple[str, ...] = ("kind", "title", "url", "file")
+DOCUMENT_KINDS = frozenset(DocumentKind.values)
+MAX_FILE_ID = 2**63 - 1
+"""The largest id a database key holds: a bigger "file" is refused as not a file's number, never a 500."""
 BANK_FIELDS: tuple[str, ...] = ("bank_bik", "bank_name", "bank_account", "bank_corr_account")
 
 LABELS: dict[str, str] = {
@@ -141,9 +145,11 @@ LABELS: dict[str, str] = {
     "contacts.position": gettext_noop("Контакт: должность"),
     "contacts.phone": gettext_noop("Контакт: телефон"),
     "contacts.email": gettext_noop("Контакт: e-mail"),
+    "documents.kind": gettext_noop("Документ: вид"),
     "documents.title": gettext_noop("Документ: название"),
     "documents.url": gettext_noop("Документ: ссылка"),
     "status": gettext_noop("Статус в реестре"),
+    "documents.file": gettext_noop("Документ: файл"),
 }
 """Field labels (untranslated; pass through gettext to show)."""
 
@@ -183,6 +189,10 @@ REASON_SAME_INN_RUNNING = "same_inn_running"
 """Another running add_counterparty instance has this ИНН (and КПП): an error."""
 REASON_SIMILAR_NAME = "similar_name"
 """An existing company's name closely matches (legal form and quotes ignored): a warning."""
+
+FileRefusal = Callable[[int], "str | None"]
+"""Given a document row's file id, why the caller may not use it (a sentence), or None: the
+database and the caller live there (``crm.services.check_card``), not here."""
 
 DuplicatesHook = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
 """Given the cleaned card, return (exact duplicates, name matches), each a list of
@@ -560,10 +570,12 @@ def _parse_date(value: object) -> dt.date | None:
 class _CardValidator:
     """One run of `validate_card`: reads `data`, fills a `CardCheck`."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], file_refusal: FileRefusal | None = None) -> None:
         self.data = data
+        self.file_refusal = file_refusal
         self.result = CardCheck()
         self.cleaned = self.result.cleaned
+        self.document_rows: dict[tuple[str, str], int] = {}
 
     def error(self, key: str, message: str) -> None:
         self.result.add_error(key, message)
@@ -590,6 +602,19 @@ class _CardValidator:
             )
         return text
 
+    def file_id(self, key: str, value: object, kind: str) -> int | None:
+        """A stored file's id as the API (a number) or a form (its digits) sends it; None for none.
+
+        Only the shape is judged here: whether the caller may use that file is ``file_refusal``'s."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_FILE_ID:
+            self.error(key, _("%(field)s: ожидается номер загруженного файла") % {"field": _label(kind)})
+            return None
+        return value
+
     def run(self) -> CardCheck:
         data = self.data
         for key in TEXT_FIELDS:
@@ -610,7 +635,7 @@ class _CardValidator:
             self.identifiers(legal_form)
             self.bank(legal_form)
         self.cleaned["contacts"] = self.rows("contacts", CONTACT_FIELDS, self.contact)
-        self.cleaned["documents"] = self.rows("documents", DOCUMENT_FIELDS, self.document)
+        self.cleaned["documents"] = self.rows("documents", DOCUMENT_FIELDS, self.document, files=("file",))
         return self.result
 
     def created_on(self) -> None:
@@ -729,15 +754,17 @@ class _CardValidator:
         self,
         key: str,
         fields: tuple[str, ...],
-        check_row: Callable[[str, dict[str, str]], None],
-    ) -> list[dict[str, str]]:
+        check_row: Callable[[str, dict[str, Any]], None],
+        *,
+        files: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
         raw = self.data.get(key)
         if raw is None or raw == "":
             return []
         if not isinstance(raw, list | tuple):
             self.error(key, _("%(field)s: ожидается список") % {"field": _label(key)})
             return []
-        rows: list[dict[str, str]] = []
+        rows: list[dict[str, Any]] = []
         for index, item in enumerate(raw):
             prefix = f"{key}.{index}"
             if not isinstance(item, Mapping):
@@ -746,7 +773,12 @@ class _CardValidator:
                     _("%(field)s: строка %(row)d заполнена неверно") % {"field": _label(key), "row": index + 1},
                 )
                 continue
-            row = {name: self.text(f"{prefix}.{name}", item.get(name), f"{key}.{name}") for name in fields}
+            row = {
+                name: (self.file_id if name in files else self.text)(
+                    f"{prefix}.{name}", item.get(name), f"{key}.{name}"
+                )
+                for name in fields
+            }
             if not any(row.values()):
                 continue  # a blank row the form always offers: not data
             check_row(prefix, row)
@@ -763,16 +795,47 @@ class _CardValidator:
                 if message:
                     self.error(key, message)
 
-    def document(self, prefix: str, row: dict[str, str]) -> None:
+    def document(self, prefix: str, row: dict[str, Any]) -> None:
+        """A document row: a kind from the list (none given: «Другое»), a title, and a link or a file
+        (either will do, as the process form's ``"or": "url"`` says). The kind and the title name
+        the company's document, so two rows may not name the same one."""
+        kind_key = f"{prefix}.kind"
+        kind = row["kind"].lower()
+        if not kind:
+            row["kind"] = DocumentKind.OTHER.value
+        elif kind in DOCUMENT_KINDS:
+            row["kind"] = kind
+        elif kind_key not in self.result.errors:
+            options = ", ".join(str(label) for label in DocumentKind.labels)
+            self.error(
+                kind_key,
+                _("%(field)s: выберите одно из значений: %(options)s")
+                % {"field": _label("documents.kind"), "options": options},
+            )
         if not row["title"]:
             self.error(f"{prefix}.title", _("Документ: укажите название"))
+        else:
+            same = (row["kind"], row["title"].casefold())
+            earlier = self.document_rows.setdefault(same, int(prefix.rsplit(".", 1)[1]))
+            if earlier != int(prefix.rsplit(".", 1)[1]) and f"{prefix}.title" not in self.result.errors:
+                self.error(
+                    f"{prefix}.title",
+                    _("Документ: такой документ этого вида уже есть в строке %(row)d — дайте ему другое название")
+                    % {"row": earlier + 1},
+                )
         key = f"{prefix}.url"
-        if not row["url"]:
-            self.error(key, _("Документ: укажите ссылку"))
-        elif key not in self.result.errors:
+        file_key = f"{prefix}.file"
+        if not row["url"] and row["file"] is None:
+            if file_key not in self.result.errors:
+                self.error(key, _("Документ: укажите ссылку или приложите файл"))
+        elif row["url"] and key not in self.result.errors:
             message = check_url(row["url"])
             if message:
                 self.error(key, message)
+        if row["file"] is not None and self.file_refusal is not None:
+            problem = self.file_refusal(row["file"])
+            if problem:
+                self.error(file_key, problem)
 
     def add_duplicates(self, hook: DuplicatesHook) -> None:
         exact, similar = hook(dict(self.cleaned))
@@ -814,7 +877,11 @@ def _exact_message(entry: Mapping[str, Any]) -> str:
 
 
 def validate_card(
-    data: Mapping[str, Any], *, duplicates: DuplicatesHook | None = None, status: StatusHook | None = None
+    data: Mapping[str, Any],
+    *,
+    duplicates: DuplicatesHook | None = None,
+    status: StatusHook | None = None,
+    file_refusal: FileRefusal | None = None,
 ) -> CardCheck:
     """Check a counterparty card and normalise it; the one rule book of form, process and API.
 
@@ -829,8 +896,12 @@ def validate_card(
 
     `status`, when given, is called with the cleaned card whose ИНН has no error; the sentence it
     returns (a company that is not active) becomes a warning on "inn".
+
+    `file_refusal`, when given, is asked about every document row's file id (a row takes a link or a
+    stored file, `documents.0.file`); without it only the id's shape is checked — the process form,
+    whose engine has already asked the files room about each file of its rows.
     """
-    validator = _CardValidator(data)
+    validator = _CardValidator(data, file_refusal)
     result = validator.run()
     if duplicates is not None:
         validator.add_duplicates(duplicates)

@@ -6,11 +6,12 @@ shown by the assignment page, which includes `crm/card_form.html` (see `crm.temp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from base import listing
 from base.errors import NotFound
 from crm import lookup, services
+from crm.choices import document_kind_label
 from crm.models import Company, CompanyStatus
-from crm.queries import CompanyFilter
+from crm.queries import CompanyFilter, get_company_for_user
 from crm.templatetags.crm_cards import feedback_for, filled_input
 from crm.threads import THREAD
 from crm.validation import CONTACT_FIELDS, DOCUMENT_FIELDS, FIELDS, LABELS
@@ -27,6 +29,8 @@ from discussion.views import thread_context
 from engine import access
 from engine.forms import row_key
 from files.hooks import owner
+from files.models import StoredFile
+from org.access import is_administrator
 
 _ROW_COLUMNS = {"contacts": CONTACT_FIELDS, "documents": DOCUMENT_FIELDS}
 
@@ -74,6 +78,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "inn": inn,
         "total": page.count,
         "query": query,
+        "may_import": is_administrator(request.user),
         "columns": [_("Название"), _("ИНН / КПП"), _("Тип"), _("Город"), _("Ответственный")],
     }
     template = "crm/_company_results.html" if request.htmx and not request.htmx.boosted else "crm/company_list.html"
@@ -84,11 +89,12 @@ def company_list(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The company card: requisites, contacts, documents, history, the process that created it and
     the card's discussion."""
-    company = get_object_or_404(
+    company = get_company_for_user(
+        request.user,
+        pk,
         Company.objects.select_related(
             "responsible__user", "responsible_manager__user", "created_by__user", "created_by_instance"
         ),
-        pk=pk,
     )
     instance = company.created_by_instance
     instance_visible = bool(
@@ -97,8 +103,8 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "company": company,
         "contacts": company.contacts.all(),
-        "documents": company.documents.all(),
-        "changes": [_history_row(change) for change in company.changes.select_related("actor").order_by("-at", "-pk")],
+        "documents": company.documents.select_related("file"),
+        "changes": history_rows(company),
         "instance": instance,
         "instance_visible": instance_visible,
         "thread": thread_context(request.user, owner(THREAD, company.pk)),
@@ -174,24 +180,82 @@ def _cell(key: str) -> tuple[str, int, str] | None:
     return cell if cell is not None and cell[2] in _ROW_COLUMNS.get(cell[0], ()) else None
 
 
-def _history_row(change: Any) -> dict[str, Any]:
-    """A history row with field labels and readable values (list rows joined) for the page."""
+def history_rows(company: Company) -> list[dict[str, Any]]:
+    """The card's history, newest first, for the page: two queries (the rows, then every file their
+    document rows name), whatever the number of changes."""
+    changes = list(company.changes.select_related("actor").order_by("-at", "-pk"))
+    ids = {
+        row.get("file")
+        for change in changes
+        for side in ("old", "new")
+        for row in ((change.changes or {}).get("documents") or {}).get(side) or []
+        if isinstance(row, dict)
+    }
+    stored = StoredFile.objects.in_bulk([pk for pk in ids if isinstance(pk, int) and not isinstance(pk, bool)])
+    return [_history_row(change, stored) for change in changes]
+
+
+def _history_row(change: Any, stored: Mapping[int, StoredFile]) -> dict[str, Any]:
+    """A history row with field labels and readable values (list rows joined) for the page; the
+    documents in words (:func:`document_lines`)."""
+    changes = change.changes or {}
     items = [
         {
             "label": _(LABELS.get(field_id, field_id)),
             "old": _readable(values.get("old"), field_id),
             "new": _readable(values.get("new"), field_id),
         }
-        for field_id, values in (change.changes or {}).items()
+        for field_id, values in changes.items()
+        if field_id != "documents"
     ]
+    documents = changes.get("documents") or {}
     return {
         "at": change.at,
         "actor": change.actor,
         "action": change.get_action_display(),
-        "source": change.source,
         "updated": change.action == "updated",
+        "source": change.get_source_display() if change.source else "",
         "items": items,
+        "documents": document_lines(documents.get("old"), documents.get("new"), stored) if documents else [],
     }
+
+
+def document_lines(old: Any, new: Any, stored: Mapping[int, StoredFile]) -> list[str]:
+    """What happened to the card's documents between two versions of its rows, in words: added,
+    replaced (a new file: the version it is), changed (another link or kind), taken off the card.
+
+    Rows are matched as the company's files are (``services.document_slot``: kind and title), and
+    shown by title, kind label and file name or link: never an id, a slot or an owner.
+    """
+    before = _by_slot(old)
+    after = _by_slot(new)
+    lines = []
+    for slot, row in after.items():
+        title = str(row.get("title") or "")
+        file = stored.get(row.get("file")) if isinstance(row.get("file"), int) else None
+        what = file.name if file is not None else str(row.get("url") or "")
+        earlier = before.get(slot)
+        if earlier is None:
+            lines.append(
+                _("документ добавлен: %(title)s (%(kind)s, %(what)s)")
+                % {"title": title, "kind": document_kind_label(row.get("kind")), "what": what}
+            )
+        elif row.get("file") and row.get("file") != earlier.get("file"):
+            version = file.version if file is not None and file.version else "—"
+            lines.append(_("документ заменён: %(title)s, версия %(version)s") % {"title": title, "version": version})
+        elif (row.get("url") or "", row.get("file")) != (earlier.get("url") or "", earlier.get("file")):
+            lines.append(
+                _("документ изменён: %(title)s (%(kind)s, %(what)s)")
+                % {"title": title, "kind": document_kind_label(row.get("kind")), "what": what or "—"}
+            )
+    for slot, row in before.items():
+        if slot not in after:
+            lines.append(_("документ убран из карточки: %(title)s") % {"title": str(row.get("title") or "")})
+    return lines
+
+
+def _by_slot(rows: Any) -> dict[str, dict[str, Any]]:
+    return {services.document_slot(row): row for row in rows or [] if isinstance(row, dict)}
 
 
 def _readable(value: Any, field_id: str = "") -> str:

@@ -36,11 +36,13 @@ class Comment(models.Model):
 
 class Why(models.TextChoices):
     MENTIONED = "mentioned", _("упомянут в обсуждении")
+    RECIPIENT = "recipient", _("получатель документов")
 
 
 class Participant(models.Model):
-    """Someone who joined a thread without being part of its owner (a mention): they may read the
-    owner (the instance, the card) and its thread from then on.
+    """Someone who joined a thread without being part of its owner (a mention, or a recipient a
+    process sent its documents to): they may read the owner (the instance, the card) and its thread
+    from then on.
 
     ``owner_kind`` and ``owner_pk`` repeat ``owner`` so that the owner's own visibility check can
     ask for "the instances whose thread lists this person" with one subquery on an integer column.

@@ -201,25 +201,41 @@ def mentions(text: str) -> list[Employee]:
 def _join(comment: Comment, mentioned: list[Employee]) -> list[Employee]:
     """The mentioned people (the author left out) become participants of the thread, once each."""
     mentioned = [e for e in mentioned if e.pk != comment.author_id]
-    kind, owner_id = file_hooks.split_owner(comment.owner)
-    owner_pk = hooks.pk_of(owner_id)
-    if mentioned and owner_pk is not None:
-        Participant.objects.bulk_create(
-            [
-                Participant(
-                    owner=comment.owner,
-                    owner_kind=kind,
-                    owner_pk=owner_pk,
-                    employee=e,
-                    why=Why.MENTIONED,
-                    comment=comment,
-                    since=comment.created_at,
-                )
-                for e in mentioned
-            ],
-            ignore_conflicts=True,
-        )
+    add_participants(comment.owner, mentioned, why=Why.MENTIONED, comment=comment, since=comment.created_at)
     return mentioned
+
+
+def add_participants(
+    owner: str,
+    people: Iterable[Employee],
+    *,
+    why: str = Why.RECIPIENT,
+    comment: Comment | None = None,
+    since: Any = None,
+) -> None:
+    """Let ``people`` read ``owner`` and its thread from now on (once each; who already is stays as
+    they joined). A process that sends its documents to people outside it calls this with
+    ``Why.RECIPIENT``, so the link in their notice opens the documents instead of "not found"."""
+    kind, owner_id = file_hooks.split_owner(owner)
+    owner_pk = hooks.pk_of(owner_id)
+    people = list(people)
+    if not people or owner_pk is None:
+        return
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                owner=owner,
+                owner_kind=kind,
+                owner_pk=owner_pk,
+                employee=e,
+                why=why,
+                comment=comment,
+                since=since or clock.now(),
+            )
+            for e in people
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _announce(comment: Comment, mentioned: list[Employee], told: list[Employee]) -> None:

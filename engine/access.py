@@ -63,6 +63,11 @@ def get_instance_for_user(user: Any, pk: int) -> Instance:
     return instance
 
 
+def may_see_instance(user: Any, pk: int | str) -> bool:
+    """Whether the user sees the instance ``pk`` (the owner check of its stored documents)."""
+    return str(pk).isdigit() and visible_instances(user).filter(pk=int(pk)).exists()
+
+
 def get_assignment_for_user(user: Any, pk: int) -> Assignment:
     assignment = (
         Assignment.objects.select_related(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from base import clock, texts
 from base.errors import Conflict, Forbidden, Invalid, NotFound
-from engine import access, assignees, expressions, forms, hooks, rows
+from engine import access, assignees, documents, expressions, forms, hooks, rows
 from engine.bpmn import ProcessModel, Runner
 from engine.definitions import model_for
 from engine.models import (
@@ -197,13 +197,14 @@ def complete(assignment_id: int, *, by: Any, data: dict[str, Any], confirm_warni
             assignment.data = cleaned
             # The title (and so Assignment.save's title_search) does not change.
             rows.update(assignment, ("status", "completed_at", "completed_by", "data"))
+            seen = _attach_documents(model, task, cleaned, instance, actor)
             history(
                 instance,
                 HistoryEvent.COMPLETED,
                 actor=actor,
                 assignment=assignment,
                 key=assignment.key,
-                data=cleaned,
+                data={**cleaned, documents.SEEN: seen} if seen else cleaned,
                 at=now,
             )
             step = Step(instance=instance, model=model, runner=runner, actor=actor, now=now)
@@ -212,6 +213,19 @@ def complete(assignment_id: int, *, by: Any, data: dict[str, Any], confirm_warni
     if refused is not None:
         raise refused
     return assignment
+
+
+def _attach_documents(
+    model: ProcessModel, task: Any, cleaned: dict[str, Any], instance: Instance, actor: Employee | None
+) -> list[dict[str, Any]]:
+    """The form's files become versions of the instance's documents; returns the current version of
+    each document, which this completion saw (and, at an approval step, approved). A process whose
+    forms take no file costs no query here."""
+    if not any(forms.has_files(t.form) for t in model.user_tasks.values()):
+        return []
+    if actor is not None and forms.has_files(task.form):
+        documents.attach_submitted(task.form, cleaned, instance, actor)
+    return documents.snapshot(instance)
 
 
 def _require_open(assignment: Assignment) -> None:
@@ -226,7 +240,11 @@ def _validate_form(
         return directory.employee_by_username(str(username)) is not None
 
     cleaned, errors = forms.validate(
-        task.form, data or {}, employee_exists=employee_exists, variables=instance.variables
+        task.form,
+        data or {},
+        employee_exists=employee_exists,
+        variables=instance.variables,
+        file_refusal=documents.refusal_for(instance, actor, task.form),
     )
     warnings: dict[str, list[str]] = {}
     validator = hooks.FORM_VALIDATORS.get(task.validator) if task.validator else None

@@ -7,7 +7,9 @@ class EngineConfig(AppConfig):
     verbose_name = _("Процессы")
 
     def ready(self) -> None:
-        from engine import signals  # noqa: F401  (connects the deactivation handler)
-        from engine.access import register_thread
+        from engine import access, signals  # noqa: F401  (signals connects the deactivation handler)
+        from files.hooks import register_owner
 
-        register_thread()
+        access.register_thread()
+        # A file of an instance's form is seen by whoever sees the instance (engine.access).
+        register_owner("instance", may_see=access.may_see_instance)

@@ -43,10 +43,15 @@ __all__ = [
 ]
 
 FIELD_TYPES = frozenset(
-    {"text", "textarea", "url", "url_list", "date", "enum", "boolean", "employee", "employees", "list"}
+    {"text", "textarea", "url", "url_list", "date", "enum", "boolean", "employee", "employees", "list", "file", "files"}
 )
 #: Types whose value is a list; ``required`` means "at least one item", ``min_items`` applies.
-LIST_TYPES = frozenset({"url_list", "employees", "list"})
+LIST_TYPES = frozenset({"url_list", "employees", "list", "files"})
+#: Types whose value is a stored file's id (``file``) or a list of them (``files``): the file itself
+#: lives in the ``files`` room, and the caller of :func:`validate` says which ids the user may use.
+FILE_TYPES = frozenset({"file", "files"})
+#: ``(value sent, field) -> why it may not be used, or None``: the caller's check of a file id.
+FileRefusal = Callable[[Any, "FieldDef"], "str | None"]
 #: The ids of a step's decision field, by the dialect's convention (``docs/bpmn.md``, "Decisions"):
 #: an ``enum`` field with one of these ids records what the step decided. The engine keeps its value
 #: in ``Assignment.decision`` for the figures; the pages show it as buttons when it has few options.
@@ -92,6 +97,18 @@ class FieldDef:
     min_items: int | None = None
     properties: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def alternative(self) -> str | None:
+        """The field that may stand in for this one (property ``or``): a required document is given
+        as a link *or* a file, and either satisfies the requirement (``docs/bpmn.md``)."""
+        return self.properties.get("or") or None
+
+    @property
+    def slot(self) -> str:
+        """The document a ``file``/``files`` field fills (property ``slot``, default the field id): two
+        steps that name the same slot fill one document, so a rework's upload is its next version."""
+        return self.properties.get("slot") or self.id
+
 
 @dataclass
 class FormDefinition:
@@ -105,11 +122,17 @@ class FormDefinition:
         return next((f for f in self.fields if f.id == field_id), None)
 
 
+def has_files(form: FormDefinition) -> bool:
+    """Whether the form (or a table inside it) has a ``file``/``files`` field."""
+    return any(f.type in FILE_TYPES or has_files(FormDefinition(f.fields)) for f in form.fields)
+
+
 def field_from_dict(data: Mapping[str, Any]) -> FieldDef:
     """Build a (sub-)field from its JSON form, as written in a ``list`` field's ``fields`` property.
 
     Keys: ``id``, ``type``, ``label``, ``required``, optional ``required_if``, ``options``
-    (``[{"id", "label"}]``), ``default``, ``min_items``, ``fields``.
+    (``[{"id", "label"}]``), ``default``, ``min_items``, ``fields``, and the properties ``or`` and
+    ``slot`` (see :class:`FieldDef`).
     """
     if not isinstance(data, Mapping):
         raise ValueError(_("Описание поля должно быть объектом JSON"))
@@ -129,7 +152,7 @@ def field_from_dict(data: Mapping[str, Any]) -> FieldDef:
         default=data.get("default"),
         fields=[field_from_dict(f) for f in data.get("fields") or []],
         min_items=int(min_items) if min_items is not None else None,
-        properties={},
+        properties={key: str(data[key]) for key in ("or", "slot") if data.get(key)},
     )
 
 
@@ -170,6 +193,10 @@ def check_form(
                 problems.append((path, _("У поля-таблицы не описаны колонки (свойство fields)")))
             problems.extend(check_form(FormDefinition(f.fields), allowed_functions=allowed_functions,
                                        prefix=f"{path}."))
+        if f.alternative and (f.alternative == f.id or f.alternative not in {g.id for g in form.fields}):
+            problems.append((path, _("or: в этой форме нет другого поля «%(id)s»") % {"id": f.alternative}))
+        if "slot" in f.properties and (f.type not in FILE_TYPES or not _FIELD_ID.match(f.slot)):
+            problems.append((path, _("slot: только у полей file и files, латинскими буквами, цифрами и «_»")))
         if f.min_items is not None and (f.type not in LIST_TYPES or f.min_items < 0):
             problems.append((path, _("min_items применимо только к спискам и должно быть ≥ 0")))
         for what, expr in (("required_if", f.required_if), ("default", f.default)):
@@ -220,8 +247,23 @@ _TRUE = {"true", "1", "on", "yes", "да"}
 _FALSE = {"false", "0", "off", "no", "нет", ""}
 
 
+def no_files(value: Any, f: FieldDef) -> str:
+    """The file check where no file can be used (a start: there is no instance to attach it to yet)."""
+    return _("Файл здесь приложить нельзя: приложите его в шаге процесса.")
+
+
+def _clean_file(f: FieldDef, value: Any, file_refusal: FileRefusal) -> tuple[int | None, str | None]:
+    """A file id as the API (a number) or an HTML form (its digits) sends it, checked by the caller."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None, _("Ожидается номер загруженного файла")
+    problem = file_refusal(value, f)
+    return (None, problem) if problem else (value, None)
+
+
 def _clean_scalar(
-    f: FieldDef, value: Any, employee_exists: Callable[[str], bool]
+    f: FieldDef, value: Any, employee_exists: Callable[[str], bool], file_refusal: FileRefusal = no_files
 ) -> tuple[Any, list[str]]:
     """Clean a non-empty value of a scalar field; returns (cleaned, errors)."""
     unstorable = texts.unstorable(value) if isinstance(value, str) else None
@@ -261,6 +303,9 @@ def _clean_scalar(
         if not isinstance(value, str) or not employee_exists(value.strip()):
             return None, [_("Сотрудник не найден или неактивен")]
         return value.strip(), []
+    if f.type == "file":
+        file_id, problem = _clean_file(f, value, file_refusal)
+        return file_id, [problem] if problem else []
     raise ValueError(f"not a scalar type: {f.type}")  # pragma: no cover - guarded by callers
 
 
@@ -274,11 +319,23 @@ def _requirement(
     return False
 
 
+def _alternatives(fields: list[FieldDef]) -> dict[str, FieldDef]:
+    """Each field's stand-in, both ways: ``or`` is declared on one field of a pair and binds both."""
+    by_id = {f.id: f for f in fields}
+    pairs: dict[str, FieldDef] = {}
+    for f in fields:
+        other = by_id.get(f.alternative or "")
+        if other is not None:
+            pairs[f.id], pairs[other.id] = other, f
+    return pairs
+
+
 def _validate_fields(
     fields: list[FieldDef],
     data: Mapping[str, Any],
     *,
     employee_exists: Callable[[str], bool],
+    file_refusal: FileRefusal,
     variables: Mapping[str, Any],
     prefix: str,
     errors: dict[str, list[str]],
@@ -286,13 +343,25 @@ def _validate_fields(
     cleaned: dict[str, Any] = {}
     # required_if sees the process variables overlaid with this submission (raw values).
     scope = {**variables, **{f.id: data.get(f.id) for f in fields}}
+    alternatives = _alternatives(fields)
     for f in fields:
         key = f"{prefix}{f.id}"
         raw = data.get(f.id)
         required = _requirement(f, scope)
+        other = alternatives.get(f.id)
+        if other is not None and (required or _requirement(other, scope)):
+            # A link or a file: the pair is required as one, and either of the two satisfies it.
+            required = _is_empty(data.get(other.id))
+        missing = [_("Заполните это поле или «%(other)s»") % {"other": other.label or other.id}] if other else [
+            _("Обязательное поле")
+        ]
         field_errors: list[str] = []
         if f.type in LIST_TYPES:
-            value = _clean_list(f, raw, required, employee_exists, variables, key, errors, field_errors)
+            value = _clean_list(f, raw, required, employee_exists, file_refusal, variables, key, errors, field_errors)
+            if other is not None and not required and _is_empty(raw):
+                field_errors = []  # the other of the pair is given: this list's minimum does not apply
+            elif other is not None and field_errors == [_("Обязательное поле")]:
+                field_errors = missing
         elif f.type == "boolean":
             value, field_errors = (False, []) if raw is None else _clean_scalar(f, raw, employee_exists)
             if required and value is not True and not field_errors:
@@ -300,9 +369,9 @@ def _validate_fields(
         elif _is_empty(raw):
             value = None
             if required:
-                field_errors = [_("Обязательное поле")]
+                field_errors = missing
         else:
-            value, field_errors = _clean_scalar(f, raw, employee_exists)
+            value, field_errors = _clean_scalar(f, raw, employee_exists, file_refusal)
         if field_errors:
             errors.setdefault(key, []).extend(field_errors)
         cleaned[f.id] = value
@@ -314,6 +383,7 @@ def _clean_list(
     raw: Any,
     required: bool,
     employee_exists: Callable[[str], bool],
+    file_refusal: FileRefusal,
     variables: Mapping[str, Any],
     key: str,
     errors: dict[str, list[str]],
@@ -358,13 +428,20 @@ def _clean_list(
             else:
                 seen.add(name)
                 result.append(name)
+    elif f.type == "files":
+        for i, item in enumerate(items, start=1):
+            file_id, problem = _clean_file(f, item, file_refusal)
+            if problem:
+                field_errors.append(_("Файл %(n)s: %(error)s") % {"n": i, "error": problem})
+            elif file_id not in result:
+                result.append(file_id)
     else:  # list of objects
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
                 errors.setdefault(f"{key}.{i}", []).append(_("Ожидается объект"))
                 continue
             result.append(_validate_fields(
-                f.fields, item, employee_exists=employee_exists, variables=variables,
+                f.fields, item, employee_exists=employee_exists, file_refusal=file_refusal, variables=variables,
                 prefix=f"{key}.{i}.", errors=errors,
             ))
     return result
@@ -376,6 +453,7 @@ def validate(
     *,
     employee_exists: Callable[[str], bool],
     variables: Mapping[str, Any] | None = None,
+    file_refusal: FileRefusal = no_files,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Validate a submission; returns ``(cleaned, errors)``, ``errors`` empty when it is valid.
 
@@ -383,13 +461,15 @@ def validate(
     is ``[]``, an absent boolean is False) and nothing else: unknown keys in ``data`` are dropped so
     a client cannot plant arbitrary process variables. ``required_if`` rules are evaluated over the
     process ``variables`` overlaid with the submitted values (a missing name reads as None).
+    A ``file``/``files`` value is a stored file's id, cleaned to an int; ``file_refusal`` says why
+    the user may not use it (the engine asks the ``files`` room; without it no file is accepted).
     """
     if not isinstance(data, Mapping):
         return {}, {"__all__": [_("Ожидается объект с полями формы")]}
     errors: dict[str, list[str]] = {}
     cleaned = _validate_fields(
-        form.fields, data, employee_exists=employee_exists, variables=variables or {}, prefix="",
-        errors=errors,
+        form.fields, data, employee_exists=employee_exists, file_refusal=file_refusal, variables=variables or {},
+        prefix="", errors=errors,
     )
     return cleaned, errors
 
@@ -423,7 +503,8 @@ def clean_start(
             continue
         optional = replace(definition, required=False, required_if=None, min_items=None)
         cleaned.update(_validate_fields(
-            [optional], {name: value}, employee_exists=employee_exists, variables={}, prefix="", errors=errors,
+            [optional], {name: value}, employee_exists=employee_exists, file_refusal=no_files, variables={},
+            prefix="", errors=errors,
         ))
     return cleaned, errors
 
@@ -515,6 +596,8 @@ def _field_to_api(f: FieldDef, value: Any) -> dict[str, Any]:
         item["fields"] = [_field_to_api(sub, None) for sub in f.fields]
     if f.min_items is not None:
         item["min_items"] = f.min_items
+    if f.alternative:
+        item["or"] = f.alternative
     return item
 
 

@@ -2,6 +2,7 @@
 
 - :func:`store` checks an upload (size, name), hashes it while reading it in chunks, sniffs its
   type from the bytes and keeps it through Django's storage API (``STORAGES['files']``);
+- :func:`copy` stores an attached file again, for another owner's document;
 - :func:`attach` makes stored files versions of an owner's document (1, 2, …); :func:`usable` and
   :func:`refusal` say beforehand whether a form or a comment may use a file;
 - :func:`versions` and :func:`current` read an owner's documents;
@@ -161,6 +162,27 @@ def _chunks(content: Any, *, from_start: bool) -> Iterator[bytes]:
         content.seek(0)
     while chunk := content.read(CHUNK):
         yield chunk
+
+
+def copy(stored: StoredFile) -> StoredFile:
+    """A new, unused upload with the same bytes and name, by the same employee.
+
+    A stored file is a version of at most one document, so a file that already is one owner's
+    version (an instance's form document) and must also become another's (the company card it
+    ended up in) is stored again: each owner keeps its own chain, and neither can lose a version
+    through the other. The bytes are read back through the storage in chunks (:func:`store`); a
+    copy whose SHA-256 differs from the row's means the stored bytes changed, and is refused
+    (``Invalid`` on ``file``, nothing kept) rather than passed on as the same document.
+    """
+    with transaction.atomic():
+        with files_storage().open(stored.storage_name, "rb") as handle:
+            fresh = store(handle, by=stored.uploaded_by, name=stored.name)
+        if fresh.sha256 != stored.sha256:
+            files_storage().delete(fresh.storage_name)  # the row goes with the savepoint
+            raise Invalid(
+                {"file": [_("Файл «%(name)s» в хранилище изменился: его нельзя скопировать.") % {"name": stored.name}]}
+            )
+    return fresh
 
 
 # --------------------------------------------------------------------------- using

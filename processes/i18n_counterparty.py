@@ -75,4 +75,13 @@ LABELS = (
     gettext_noop("Остановлено"),
     gettext_noop("Согласовано"),
     gettext_noop("Не согласовано"),
+    # the documents table's columns and kinds (JSON inside the `documents` field)
+    gettext_noop("Вид"),
+    gettext_noop("Договор"),
+    gettext_noop("Устав"),
+    gettext_noop("Письмо банка"),
+    gettext_noop("Доверенность"),
+    gettext_noop("Карточка реквизитов"),
+    gettext_noop("Другое"),
+    gettext_noop("Файл"),
 )

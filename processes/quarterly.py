@@ -3,8 +3,11 @@
 Trade conditions tell people the sales administrator picks twice: when the quarter's work starts
 and when both registers are approved. Those people usually take no part in the process (a sales
 manager is told the new discounts, nothing more), so the notice carries what they need in its text:
-the quarter and, at the end, both approved links. The site link points at the instance only for a
-recipient who may open it; for anyone else a link would lead to "not found".
+the quarter and, at the end, both approved documents: a link as it was given, or an uploaded file by
+its name and version. The site link of the start notice points at the instance only for a recipient
+who may open it (for anyone else it would lead to "not found"); the finish notice makes its
+recipients readers of the instance (``discussion.services.add_participants``), so the link opens the
+approved files for everyone it names.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from discussion.models import Why
+from discussion.services import add_participants
 from engine import access
+from engine.documents import owner_of
 from engine.hooks import ServiceContext, service_hook
+from files.models import StoredFile
 from notify.models import Kind
 from notify.services import notify
 from org import directory
@@ -65,7 +72,7 @@ def notify_start_recipients(context: ServiceContext) -> dict[str, Any]:
 
 @service_hook("quarterly.notify_finish_recipients")
 def notify_finish_recipients(context: ServiceContext) -> dict[str, Any]:
-    """Step 8 of trade conditions: each chosen person gets both approved documents' links."""
+    """Step 8 of trade conditions: each chosen person gets both approved documents, as links or files."""
     instance = context.instance
     variables = context.variables
     people = _recipients(variables.get("recipients"))
@@ -74,9 +81,21 @@ def notify_finish_recipients(context: ServiceContext) -> dict[str, Any]:
         "Реестр базовых скидок: %(base)s. Реестр скидок, отсрочек и кредитных лимитов: %(registry)s"
     ) % {
         "title": instance.title,
-        "base": variables.get("base_discounts_url") or "—",
-        "registry": variables.get("conditions_registry_url") or "—",
+        "base": _document(variables, "base_discounts"),
+        "registry": _document(variables, "conditions_registry"),
     }
+    add_participants(owner_of(instance), people, why=Why.RECIPIENT)
     for person in people:
-        notify(person, Kind.PROCESS_FINISHED, text, url=_instance_link(instance, person), instance=instance)
+        notify(person, Kind.PROCESS_FINISHED, text, url=instance.get_absolute_url(), instance=instance)
     return {"finish_recipients": [p.username for p in people]}
+
+
+def _document(variables: dict[str, Any], name: str) -> str:
+    """An approved register as the notice names it: its link, or its file's name and version."""
+    if variables.get(f"{name}_url"):
+        return str(variables[f"{name}_url"])
+    file_id = variables.get(f"{name}_file")
+    stored = StoredFile.objects.filter(pk=file_id).first() if isinstance(file_id, int) else None
+    if stored is None:
+        return "—"
+    return _("файл «%(name)s», версия %(version)s") % {"name": stored.name, "version": stored.version or 1}

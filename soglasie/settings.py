@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # only for its static files: the API docs page takes Swagger UI from them, not from a CDN
     "soglasie",
     "org",
     "files",

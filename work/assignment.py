@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from base.errors import Conflict, Invalid
 from engine import access, actions, forms, queries
 from engine.definitions import model_for
+from engine.documents import instance_documents
 from engine.models import (
     Assignment,
     AssignmentStatus,
@@ -32,14 +33,14 @@ def _task_of(assignment: Assignment) -> Any:
     return model_for(assignment.instance.process).user_tasks.get(assignment.key)
 
 
-def _earlier_steps(assignment: Assignment, labels: dict, options: dict) -> list[dict[str, Any]]:
+def _earlier_steps(assignment: Assignment, labels: dict, options: dict, types: dict) -> list[dict[str, Any]]:
     done = (
         assignment.instance.assignments.filter(status=AssignmentStatus.DONE)
         .exclude(pk=assignment.pk)
         .select_related("completed_by")
         .order_by("completed_at", "pk")
     )
-    return [{"assignment": a, "rows": present_data(a.data, labels, options)} for a in done]
+    return [{"assignment": a, "rows": present_data(a.data, labels, options, types)} for a in done]
 
 
 def _assignment_page(
@@ -57,7 +58,7 @@ def _assignment_page(
     instance = assignment.instance
     model = model_for(instance.process)
     task = model.user_tasks.get(assignment.key)
-    labels, options, _types = labels_of(model)
+    labels, options, types = labels_of(model)
     form_def = task.form if task else forms.FormDefinition()
     can_act = assignment.is_open and access.may_complete(request.user, assignment)
     if values is None:
@@ -65,7 +66,7 @@ def _assignment_page(
     fields = prepare_fields(forms.to_api(form_def, values), errors or {}, extra_rows=extra_rows)
     for f in fields:
         f["warnings"] = (warnings or {}).get(f["id"], [])
-    earlier = _earlier_steps(assignment, labels, options)
+    earlier = _earlier_steps(assignment, labels, options, types)
     notes = History.objects.filter(
         assignment=assignment, event__in=[HistoryEvent.DELEGATED, HistoryEvent.REASSIGNED]
     ).select_related("actor")
@@ -81,7 +82,9 @@ def _assignment_page(
         "earlier": earlier,
         "notes": notes,
         "documents": documents_in(labels, *[a.data for a in [s["assignment"] for s in earlier]], instance.variables),
-        "submitted": present_data(assignment.data, labels, options) if not assignment.is_open else [],
+        "submitted": present_data(assignment.data, labels, options, types) if not assignment.is_open else [],
+        "stored_documents": instance_documents(instance),
+        "step_names": {key: t.title for key, t in model.user_tasks.items()},
         "can_act": can_act,
         "form_template": (task.properties.get("form_template") if task else None) or None,
         "has_buttons": any(f["widget"] == "buttons" for f in fields),
@@ -98,7 +101,6 @@ def _get_assignment(request: HttpRequest, pk: int) -> Assignment:
     return access.get_assignment_for_user(request.user, pk)
 
 
-
 @require_http_methods(["GET", "POST"])
 def assignment(request: HttpRequest, pk: int) -> HttpResponse:
     """An assignment: its place in the process, what came before, and its form.
@@ -111,12 +113,17 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
         return _assignment_page(request, item)
     task = _task_of(item)
     form_def = task.form if task else forms.FormDefinition()
-    data = webforms.parse_post(form_def, request.POST)
+    post, upload_errors = webforms.take_uploads(form_def, request.POST, request.FILES, by=employee_of(request.user))
+    data = webforms.parse_post(form_def, post)
     add_row = request.POST.get("_add_row")
     if item.is_open and (request.POST.get("_noop") or (add_row and form_def.field(add_row) is not None)):
         # "Ещё строка" without JavaScript (and Enter pressed in a text box): the same form again,
         # values kept, one more blank row; nothing is submitted to the process.
-        return _assignment_page(request, item, values=data, extra_rows={add_row: 1} if add_row else None)
+        return _assignment_page(
+            request, item, values=data, errors=upload_errors, extra_rows={add_row: 1} if add_row else None
+        )
+    if upload_errors:
+        return _assignment_page(request, item, values=data, errors=upload_errors, status=400)
     try:
         done = actions.complete(
             item.pk, by=request.user, data=data, confirm_warnings=bool(request.POST.get("confirm_warnings"))

@@ -32,6 +32,7 @@ from base.errors import Forbidden, Invalid, TooManyRequests
 from base.ratelimit import TokenBuckets
 from crm.services import company_of
 from engine.definitions import model_for
+from engine.documents import instance_documents
 from notify import links
 from notify.models import DecisionLink
 from org.auth import client_address
@@ -108,6 +109,7 @@ def _summary(link: DecisionLink) -> dict[str, Any]:
         "company_name": company_name,
         "outcome": links.outcome_label(link),
         "documents": documents_in(labels, *[a.data for a in earlier], instance.variables),
+        "stored_documents": instance_documents(instance),
     }
 
 

@@ -16,6 +16,7 @@ from crm.services import company_of
 from discussion.views import thread_context
 from engine import access, actions
 from engine.definitions import model_for
+from engine.documents import instance_documents
 from engine.models import (
     AssignmentStatus,
     HistoryEvent,
@@ -25,7 +26,7 @@ from engine.models import (
 from files.hooks import owner
 from reports import sheet
 from work import diagram
-from work.present import documents_in, labels_of, present_data
+from work.present import documents_in, labels_of, present_data, seen_documents
 
 # ------------------------------------------------------------------------------------------ instances
 
@@ -49,8 +50,6 @@ def diagram_states(instance: Instance, now: datetime) -> dict[str, str]:
     return states
 
 
-
-
 @require_GET
 def instance(request: HttpRequest, pk: int) -> HttpResponse:
     """An instance: its diagram with the state of each step, the history, documents, variables and
@@ -58,7 +57,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_instance_for_user(request.user, pk)
     now = clock.now()
     model = model_for(item.process)
-    labels, options, _types = labels_of(model)
+    labels, options, types = labels_of(model)
     steps = list(item.assignments.select_related("assignee", "completed_by", "instead_of").order_by("created_at", "pk"))
     history = list(item.history.select_related("actor", "assignment").order_by("at", "pk"))
     timeline = []
@@ -66,7 +65,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
         data = entry.data or {}
         details = []
         if entry.event == HistoryEvent.COMPLETED:
-            details = present_data(data, labels, options)
+            details = present_data(data, labels, options, types) + seen_documents(data)
         elif entry.event in (HistoryEvent.DELEGATED, HistoryEvent.REASSIGNED):
             details = [
                 {"label": _("Кому"), "items": [{"text": data.get("to", ""), "url": None}]},
@@ -99,7 +98,9 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": [(a, a.is_overdue(now)) for a in steps],
         "timeline": timeline,
         "documents": documents_in(labels, item.variables, *[a.data for a in steps]),
-        "variables": present_data(item.variables, labels, options),
+        "stored_documents": instance_documents(item),
+        "step_names": {key: task.title for key, task in model.user_tasks.items()},
+        "variables": present_data(item.variables, labels, options, types),
         "may_stop": item.running and access.may_stop(request.user, item),
         "company": company_of(item),
         "thread": thread_context(request.user, owner(access.THREAD, item.pk)),

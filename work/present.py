@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from engine.documents import SEEN
 from engine.forms import DECISION_FIELDS
+from files.models import StoredFile
 from org.models import Employee
 from work import webforms
 
@@ -27,6 +31,7 @@ def labels_of(model: Any) -> tuple[dict[str, str], dict[tuple[str, str], str], d
                 options.setdefault((f.id, o.id), o.label)
             for sub in f.fields:
                 labels.setdefault(f"{f.id}.{sub.id}", sub.label or sub.id)
+                types.setdefault(f"{f.id}.{sub.id}", sub.type)
     return labels, options, types
 
 
@@ -34,8 +39,13 @@ def _is_url(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
-def present_value(field_id: str, value: Any, labels: dict, options: dict) -> list[dict[str, Any]]:
-    """A stored value as a list of items ``{"text", "url"}``: links are links, options their labels."""
+def present_value(
+    field_id: str, value: Any, labels: dict, options: dict, files: Mapping[str, dict[int, StoredFile]] | None = None
+) -> list[dict[str, Any]]:
+    """A stored value as a list of items ``{"text", "url"}``: links are links, options their labels,
+    stored files their names linking to the download (``files``: the files by field id, see
+    :func:`present_data`)."""
+    stored = (files or {}).get(field_id)
     if value is None or value == "" or value == []:
         return []
     if isinstance(value, bool):
@@ -44,34 +54,84 @@ def present_value(field_id: str, value: Any, labels: dict, options: dict) -> lis
         items: list[dict[str, Any]] = []
         for item in value:
             if isinstance(item, dict):
-                url = next((v for v in item.values() if _is_url(v)), None)
-                text = "; ".join(
-                    f"{_(labels.get(f'{field_id}.{k}', k))}: {v}"
-                    for k, v in item.items()
-                    if v not in (None, "") and v != url
-                )
-                items.append({"text": text or url, "url": url})
+                items.append(_present_row(field_id, item, labels, files or {}))
             else:
-                items.extend(present_value(field_id, item, labels, options))
+                items.extend(present_value(field_id, item, labels, options, files))
         return items
     if isinstance(value, dict):
         return [{"text": "; ".join(f"{k}: {v}" for k, v in value.items()), "url": None}]
+    if stored is not None and (file := stored.get(_file_id(value) or 0)) is not None:
+        return [{"text": file.name, "url": file.get_absolute_url()}]
     if _is_url(value):
         return [{"text": value, "url": value}]
     label = options.get((field_id, str(value)))
     return [{"text": _(label) if label else str(value), "url": None}]
 
 
-def present_data(data: dict[str, Any], labels: dict, options: dict) -> list[dict[str, Any]]:
-    """Form data or variables as labelled rows, skipping empty values and internal names."""
+def _present_row(field_id: str, row: dict[str, Any], labels: dict, files: Mapping[str, dict[int, StoredFile]]) -> dict:
+    url = next((v for v in row.values() if _is_url(v)), None)
+    parts = []
+    for key, cell in row.items():
+        file = files.get(f"{field_id}.{key}", {}).get(_file_id(cell) or 0)
+        if file is not None:
+            url = url or file.get_absolute_url()
+            cell = file.name
+        if cell not in (None, "") and cell != url:
+            parts.append(f"{_(labels.get(f'{field_id}.{key}', key))}: {cell}")
+    return {"text": "; ".join(parts) or url, "url": url}
+
+
+def present_data(
+    data: dict[str, Any], labels: dict, options: dict, types: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Form data or variables as labelled rows, skipping empty values and internal names.
+
+    With the process's field ``types`` (``labels_of``), a file field's ids read as the files' names
+    (one query for all of them)."""
+    files = _files_in(data or {}, types or {})
     rows = []
     for key, value in (data or {}).items():
         if key.startswith("_"):
             continue
-        items = present_value(key, value, labels, options)
+        items = present_value(key, value, labels, options, files)
         if items:
             rows.append({"id": key, "label": _(labels.get(key, key)), "items": items})
     return rows
+
+
+def seen_documents(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The documents a completion saw (``engine.documents.SEEN``), as a row of its history entry: each
+    file's name and version, and the SHA-256 that says which bytes were approved."""
+    seen = [item for item in data.get(SEEN) or [] if isinstance(item, Mapping) and item.get("sha256")]
+    if not seen:
+        return []
+    items = [
+        {
+            "text": _("%(name)s, версия %(version)s, SHA-256 %(sha256)s")
+            % {"name": item.get("name", ""), "version": item.get("version", ""), "sha256": item["sha256"]},
+            "url": reverse("file_download", args=[item["file"]]) if isinstance(item.get("file"), int) else None,
+        }
+        for item in seen
+    ]
+    return [{"id": SEEN, "label": _("Документы на момент решения"), "items": items}]
+
+
+def _files_in(data: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, dict[int, StoredFile]]:
+    """The stored files of ``data``'s file fields and file cells, by field id (``documents.file``)."""
+    wanted: dict[str, set[int]] = {}
+    for key, value in data.items():
+        if types.get(key) in ("file", "files"):
+            values = value if isinstance(value, list) else [value]
+            wanted.setdefault(key, set()).update(i for i in map(_file_id, values) if i is not None)
+        elif types.get(key) == "list" and isinstance(value, list):
+            for row in value:
+                for cell, cell_value in row.items() if isinstance(row, dict) else ():
+                    if types.get(f"{key}.{cell}") == "file" and (i := _file_id(cell_value)) is not None:
+                        wanted.setdefault(f"{key}.{cell}", set()).add(i)
+    if not wanted:
+        return {}
+    found = StoredFile.objects.in_bulk(set().union(*wanted.values()))
+    return {key: {i: found[i] for i in ids if i in found} for key, ids in wanted.items()}
 
 
 def documents_in(labels: dict[str, str], *sources: dict[str, Any]) -> list[dict[str, str]]:
@@ -126,6 +186,7 @@ def prepare_fields(
         if usernames
         else {}
     )
+    stored = _stored_files(fields)
     for f in fields:
         f["widget"] = widget_of(f)
         f["errors"] = errors.get(f["id"], [])
@@ -138,6 +199,11 @@ def prepare_fields(
             f["chosen"] = [names[v] for v in values if v in names] + [
                 {"username": v, "full_name": v} for v in values if v not in names
             ]
+        elif f["type"] == "file":
+            f["current"] = stored.get(_file_id(f["value"]))
+        elif f["type"] == "files":
+            f["chosen_files"] = [stored[i] for i in map(_file_id, f["value"] or []) if i in stored]
+            f["uploads"] = [f"{f['id']}-{n}" for n in range(1 + extra_rows.get(f["id"], 0))]
         elif f["type"] == "url_list":
             values = [v for v in (f["value"] or []) if isinstance(v, str)]
             f["items"] = values + [""] * (1 + extra_rows.get(f["id"], 0))
@@ -152,6 +218,7 @@ def prepare_fields(
                         "html_id": f"f-{f['id']}-{index}-{sub['id']}",
                         "value": row.get(sub["id"]),
                         "errors": errors.get(f"{f['id']}.{index}.{sub['id']}", []),
+                        "current": stored.get(_file_id(row.get(sub["id"]))) if sub["type"] == "file" else None,
                     }
                     for sub in f.get("fields", [])
                 ]
@@ -159,3 +226,28 @@ def prepare_fields(
             ]
             f["row_errors"] = [m for index in range(len(rows)) for m in errors.get(f"{f['id']}.{index}", [])]
     return fields
+
+
+def _file_id(value: Any) -> int | None:
+    """A file field's value as the form holds it (a number, or its digits from a page) as an id."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+
+
+def _stored_files(fields: list[dict[str, Any]]) -> dict[int, StoredFile]:
+    """The stored files the form's file fields (and file cells of its tables) hold, in one query, so
+    each shows its name, size and version: the previous version a rework step replaces."""
+    ids: set[int | None] = set()
+    for f in fields:
+        if f["type"] == "file":
+            ids.add(_file_id(f["value"]))
+        elif f["type"] == "files":
+            ids.update(_file_id(v) for v in f["value"] or [])
+        elif f["type"] == "list":
+            cells = [s["id"] for s in f.get("fields", []) if s["type"] == "file"]
+            for row in f["value"] or []:
+                if isinstance(row, Mapping):
+                    ids.update(_file_id(row.get(cell)) for cell in cells)
+    ids.discard(None)
+    return StoredFile.objects.in_bulk(ids) if ids else {}

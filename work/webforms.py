@@ -9,6 +9,9 @@ of the assignment page and apps' own ``form_template``\\s such as the counterpar
 * a ``list`` field is ``name="<id>.<row>.<sub>"``, rows numbered from 0; rows left blank are
   dropped and the rest renumbered, so error keys (``contacts.1.email``) match the rows shown again;
 * a ``boolean`` is a checkbox whose value is ``on``;
+* a ``file`` is the hidden input ``name`` holding a stored file's id (``templates/files/_upload.html``
+  puts it there when the file is uploaded at once); ``files`` repeats it; without JavaScript the file
+  itself comes as ``_upload.<name>`` and :func:`take_uploads` stores it first;
 * names starting with ``_`` and ``csrfmiddlewaretoken``/``confirm_warnings`` are page controls,
   never form data.
 
@@ -22,12 +25,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
-from engine.forms import FieldDef, FormDefinition, row_key
+from base.errors import Invalid, TooLarge
+from engine.forms import FILE_TYPES, FieldDef, FormDefinition, row_key
+from files import services as file_services
+from org.models import Employee
 
 _TRUE = {"on", "true", "1", "yes", "да"}
 _SPLIT = re.compile(r"[,\s]+")
+#: The prefix of a file input sent with the form itself (no JavaScript): a page control, not data.
+UPLOAD = "_upload."
 
 
 def parse_post(form: FormDefinition, post: QueryDict) -> dict[str, Any]:
@@ -47,6 +58,9 @@ def _parse_field(f: FieldDef, post: QueryDict, name: str) -> Any:
         return items
     if f.type == "list":
         return _parse_rows(f, post, name)
+    if f.type == "files":
+        ids = [raw.strip() for raw in post.getlist(name) if raw.strip()]
+        return list(dict.fromkeys(ids))
     value = post.get(name)
     return value if value is None else value.strip() if f.type not in ("textarea",) else value
 
@@ -59,6 +73,54 @@ def _parse_rows(f: FieldDef, post: QueryDict, name: str) -> list[dict[str, Any]]
         if any(not _blank(v) for v in row.values()):
             rows.append(row)
     return rows
+
+
+def take_uploads(
+    form: FormDefinition, post: QueryDict, uploads: MultiValueDict[str, UploadedFile], *, by: Employee | None
+) -> tuple[QueryDict, dict[str, list[str]]]:
+    """Store the files a form sent with itself (``_upload.<name>``, the page without JavaScript) and
+    put their ids where the uploaded-at-once ones go: the POST to parse, and the refusals by field.
+
+    A stored file is nobody's document until the step completes (only its uploader may use it), so a
+    form sent back with errors keeps the file: the page shows it uploaded and sends its id again.
+    """
+    names = {name for name in uploads if name.startswith(UPLOAD) and _is_file_field(form, name[len(UPLOAD) :])}
+    if not names:
+        return post, {}
+    post = post.copy()
+    errors: dict[str, list[str]] = {}
+    for name in sorted(names):
+        field = name[len(UPLOAD) :]
+        for upload in uploads.getlist(name):
+            if by is None:
+                errors.setdefault(field, []).append(_("Приложить файл может только сотрудник."))
+                continue
+            try:
+                stored = file_services.store(upload, by=by)
+            except (Invalid, TooLarge) as refused:
+                said = [m for ms in refused.errors.values() for m in ms]
+                errors.setdefault(field, []).extend(said or [str(refused)])
+                continue
+            if _field_type(form, field) == "files":
+                post.appendlist(field, str(stored.pk))
+            else:
+                post[field] = str(stored.pk)
+    return post, errors
+
+
+def _field_type(form: FormDefinition, name: str) -> str | None:
+    """The type of the field an input name stands for (``documents.0.file`` is a list's cell)."""
+    cell = row_key(name)
+    if cell:
+        table = form.field(cell[0])
+        sub = next((s for s in table.fields if s.id == cell[2]), None) if table else None
+        return sub.type if sub else None
+    f = form.field(name)
+    return f.type if f else None
+
+
+def _is_file_field(form: FormDefinition, name: str) -> bool:
+    return _field_type(form, name) in FILE_TYPES
 
 
 def _blank(value: Any) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -142,3 +144,15 @@ def test_the_admin_shows_client_and_expiry(demo, client, login):
     client.post("/api/v1/auth/token", body, content_type="application/json")
     page = login("admin").get("/admin/api/apitoken/").content.decode()
     assert "robot-crm" in page and "Действует до" in page and "Программа" in page
+
+
+def test_the_openapi_document_has_no_duplicate_keys(db, client):
+    """A key twice in one object (two "200" answers of one operation) is a parse error to Swagger UI
+    and every YAML-based reader: the docs page would show nothing but the error."""
+
+    def once(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=once)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm import lookup, services
+from crm.choices import DocumentKind
 from crm.regions import REGION_CHOICES
 from crm.validation import (
     CONTACT_FIELDS,
@@ -28,6 +29,8 @@ from crm.validation import (
     REASON_SIMILAR_NAME,
     CardCheck,
 )
+from files import services as files
+from files.models import StoredFile
 from org import directory
 
 register = template.Library()
@@ -125,13 +128,17 @@ def _employee_options(selected: str, exclude: str | None = None) -> list[dict[st
     return people
 
 
-@register.simple_tag
-def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assignment: Any = None) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def card_form_layout(
+    context: Any, fields: Any, errors: Any = None, warnings: Any = None, assignment: Any = None
+) -> dict[str, Any]:
     """The card form as sections of inputs, the contact and document rows, and the action buttons.
 
     Duplicates are looked up again (with the shown values) so that a refused card still shows
-    the links to the company or process it duplicates.
+    the links to the company or process it duplicates. A document row's file is shown as the
+    upload field with its current version, when the user may see that file.
     """
+    user = context.get("user") or getattr(context.get("request"), "user", None)
     errors = errors or {}
     warnings = warnings or {}
     by_id = {f["id"]: f for f in fields or []}
@@ -151,7 +158,7 @@ def card_form_layout(fields: Any, errors: Any = None, warnings: Any = None, assi
     return {
         "sections": sections,
         "contacts": _rows(by_id.get("contacts"), "contacts", CONTACT_FIELDS, errors),
-        "documents": _rows(by_id.get("documents"), "documents", DOCUMENT_FIELDS, errors),
+        "documents": _rows(by_id.get("documents"), "documents", DOCUMENT_FIELDS, errors, user=user),
         "regions": [name for name, _label in REGION_CHOICES],
         # «Заполнить по ИНН» is offered only when a provider is configured (docs/company-lookup.md).
         "lookup": lookup.configured(),
@@ -186,26 +193,36 @@ def _input(
     return item
 
 
-def _rows(field: Mapping[str, Any] | None, list_id: str, columns: tuple[str, ...], errors: Any) -> dict[str, Any]:
+def _rows(
+    field: Mapping[str, Any] | None, list_id: str, columns: tuple[str, ...], errors: Any, *, user: Any = None
+) -> dict[str, Any]:
     if field is None:
         return {"present": False}
     values = [row for row in (field.get("value") or []) if isinstance(row, Mapping)]
+    current = _current_files(values, user)
     rows = []
     for index in range(len(values) + BLANK_ROWS):
         row = values[index] if index < len(values) else {}
         cells = []
         for column in columns:
             key = f"{list_id}.{index}.{column}"
-            cells.append(
-                {
-                    "key": key,
-                    "dom": dom_id(key),
-                    "label": _(LABELS[f"{list_id}.{column}"]),
-                    "value": _text(row.get(column)),
-                    "errors": list(errors.get(key, [])),
-                    "type": "email" if column == "email" else ("url" if column == "url" else "text"),
-                }
-            )
+            cell = {
+                "key": key,
+                "dom": dom_id(key),
+                "label": _(LABELS[f"{list_id}.{column}"]),
+                "value": _text(row.get(column)),
+                "errors": list(errors.get(key, [])),
+                "type": "email" if column == "email" else ("url" if column == "url" else "text"),
+                "input": "text",
+            }
+            if list_id == "documents" and column == "kind":
+                cell["input"] = "select"
+                cell["options"] = [{"id": kind.value, "label": kind.label} for kind in DocumentKind]
+            elif list_id == "documents" and column == "file":
+                cell["input"] = "file"
+                cell["file_input"] = f"_upload.{key}"
+                cell["current"] = current.get(_file_pk(row.get(column)))
+            cells.append(cell)
         rows.append({"index": index, "cells": cells, "errors": list(errors.get(f"{list_id}.{index}", []))})
     return {
         "present": True,
@@ -213,6 +230,22 @@ def _rows(field: Mapping[str, Any] | None, list_id: str, columns: tuple[str, ...
         "rows": rows,
         "errors": list(errors.get(list_id, [])),
     }
+
+
+def _file_pk(value: Any) -> int | None:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
+
+
+def _current_files(rows: list[Mapping[str, Any]], user: Any) -> dict[int, StoredFile]:
+    """The stored files the rows name (one query), those the user may see: an id typed into a form
+    never shows someone else's file name."""
+    ids = {pk for row in rows if (pk := _file_pk(row.get("file"))) is not None}
+    if not ids:
+        return {}
+    found = StoredFile.objects.select_related("document").in_bulk(ids)
+    return {pk: stored for pk, stored in found.items() if files.may_see(user, stored)}
 
 
 @register.filter

@@ -296,7 +296,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("org", {"contacts": ["Иван"]}, "contacts.0", "Контакты: строка 1 заполнена неверно"),
     ("org", {"contacts": [{"name": "Иван", "phone": 74951234567.0}]}, "contacts.0.phone", "ожидается текст"),
     # documents
-    ("org", {"documents": [{"title": "Устав"}]}, "documents.0.url", "Документ: укажите ссылку"),
+    ("org", {"documents": [{"title": "Устав"}]}, "documents.0.url", "Документ: укажите ссылку или приложите файл"),
     ("org", {"documents": [{"url": "https://example.ru/a"}]}, "documents.0.title", "Документ: укажите название"),
     ("org", {"documents": [{"title": "Устав", "url": "ftp://example.ru/a"}]}, "documents.0.url", "Ссылка: нужен адрес"),
     ("org", {"documents": [{"title": "Устав", "url": "example.ru/a"}]}, "documents.0.url", "http:// или https://"),
@@ -404,7 +404,7 @@ VALID: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "org",
         {"documents": [{"title": "Договор", "url": "http://sharepoint/docs/1"}, {"title": "", "url": ""}]},
-        {"documents": [{"title": "Договор", "url": "http://sharepoint/docs/1"}]},
+        {"documents": [{"kind": "other", "title": "Договор", "url": "http://sharepoint/docs/1", "file": None}]},
     ),
     # foreign: no Russian identifiers, no region, free-form bank, ИНН not required
     ("foreign", {}, {"bank_account": "DE89 3704 0044 0532 0130 00", "region": "Baden-Württemberg"}),

@@ -151,7 +151,8 @@ def test_signed_links_must_be_at_least_one_http_url(q, urls, field):
     before = state_of(instance)
     with pytest.raises(Invalid) as refused:
         do(instance, "attach_signed", q["sales_admin"], {"signed_urls": urls})
-    assert set(refused.value.errors) == {field}
+    # Nothing at all: the link list and the file list are required as one, and both say so.
+    assert set(refused.value.errors) == ({field} if urls else {field, "signed_files"})
     assert state_of(instance) == before
 
 
@@ -164,7 +165,8 @@ def test_document_links_must_be_http_or_https(q, key):
     for url in ("", "ftp://x.example.com/a", "not a link"):
         with pytest.raises(Invalid) as refused:
             do(instance, key, who, {"document_url": url})
-        assert set(refused.value.errors) == {"document_url"}
+        # An empty link and no file: the pair is required as one, and both fields say so.
+        assert set(refused.value.errors) == ({"document_url", "document_file"} if not url else {"document_url"})
 
 
 def test_the_signing_task_is_completed_only_by_the_director_once(q):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0001_initial'),
+        ('crm', '0003_company_bitrix24_id'),
     ]
 
     operations = [
@@ -44,11 +44,6 @@ class Migration(migrations.Migration):
             name='status_checked_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='статус проверен'),
         ),
-        migrations.AddField(
-            model_name='companychange',
-            name='source',
-            field=models.CharField(blank=True, max_length=50, verbose_name='источник'),
-        ),
         migrations.CreateModel(
             name='PartyRecord',
             fields=[
@@ -67,5 +62,10 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'ответы справочника компаний',
                 'constraints': [models.UniqueConstraint(fields=('inn', 'kpp'), name='crm_partyrecord_inn_kpp')],
             },
+        ),
+        migrations.AlterField(
+            model_name='companychange',
+            name='source',
+            field=models.CharField(blank=True, choices=[('', ''), ('bitrix24', 'импорт из Битрикс24'), ('dadata', 'по данным DaData')], default='', max_length=20, verbose_name='источник'),
         ),
     ]
