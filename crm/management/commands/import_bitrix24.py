@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from rich.progress import Progress
 
 from crm import bitrix24, imports
 from crm.imports import CREATE, DUPLICATE, INVALID, UNCHANGED, UPDATE, Report
@@ -111,7 +112,8 @@ class Command(BaseCommand):
         return report
 
     def _progress(self, label: str, total: int | None) -> Any:
-        """A progress bar on a terminal (rich, when installed), plain counts otherwise."""
+        """A progress bar on a terminal (rich), plain counts every thousand rows when the output is a
+        file or a pipe (a log, cron, the tests): a bar's control codes would only litter those."""
         command = self
         stream = sys.stderr
 
@@ -132,10 +134,6 @@ class Command(BaseCommand):
                 return None
 
         if not stream.isatty():
-            return Plain()
-        try:
-            from rich.progress import Progress
-        except ImportError:  # rich is optional: it is not a dependency of Soglasie
             return Plain()
 
         class Bar:
