@@ -93,7 +93,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if table is not None and len(table.rows) <= INLINE_ROWS:
             _execute(run.pk)
         else:
-            threading.Thread(target=_background, args=(run.pk,), daemon=True).start()
+            threading.Thread(target=_background, args=(run.pk,), name=thread_name(run.pk), daemon=True).start()
         return redirect(run.get_absolute_url())
     columns = []
     if table is not None:
@@ -127,6 +127,11 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 def _report_context(run: ImportRun) -> dict[str, Any]:
     report = run.report or {}
     return {"report": report, "rows": report.get("rows", [])}
+
+
+def thread_name(pk: int) -> str:
+    """The name of a long run's thread (a test, or an operator's py-spy, finds it by that)."""
+    return f"soglasie-import-{pk}"
 
 
 def _background(pk: int) -> None:

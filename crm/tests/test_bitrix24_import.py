@@ -266,3 +266,29 @@ def test_the_page_shows_the_mapping_checks_then_imports(demo: Any, login: Any, t
     company = Company.objects.get(bitrix24_id="1")
     assert company.changes.get().actor == demo["admin"]
     assert "импорт из Битрикс24" in admin.get(company.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_import_from_the_page_runs_in_its_thread_with_progress(
+    demo: Any, login: Any, portal: FakePortal
+) -> None:
+    """A webhook (or a long file) runs in a thread of the web process: the page answers at once, the
+    progress poll reads the run's row, and the report is there when the thread is done."""
+    import threading
+
+    from crm.import_views import thread_name
+
+    admin = login("admin")
+    answer = admin.post("/companies/import/", {"webhook": portal.url})
+    run = ImportRun.objects.get()
+    assert answer.status_code == 302
+    assert admin.post(run.get_absolute_url(), {"action": "commit"}).status_code == 302
+    for thread in [t for t in threading.enumerate() if t.name == thread_name(run.pk)]:
+        thread.join(timeout=60)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE, run.error
+    assert run.report["commit"] and run.report["created"] > 0 and run.webhook == ""
+    assert run.done == run.total > 0
+    finished = admin.get(f"{run.get_absolute_url()}progress/")
+    assert finished["HX-Redirect"] == run.get_absolute_url()
+    assert Company.objects.filter(bitrix24_id__isnull=False).count() == run.report["created"]
