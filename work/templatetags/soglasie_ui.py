@@ -1,62 +1,16 @@
 """Small template helpers of the people's pages: translated labels from BPMN files, the bell's count,
-and the filters of ``base.words`` (names, dates, numbers, quarters, schedules), so a template says
-``{{ a.assignee|person }}`` or ``{{ a.due_at|moment }}`` and every page reads the same way."""
+an instance's name in lists. How names, dates and numbers read is ``{% load words %}`` (``org``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from base import words
-from org.directory import by_usernames
 
 register = template.Library()
-
-
-@register.filter
-def person(who: Any) -> SafeString:
-    """``{{ employee|person }}``: the full name, the position as a ``title`` shown on hover. A bare
-    username is looked up (one query; lists resolve their people in the view instead)."""
-    if isinstance(who, str) and who:
-        who = by_usernames([who]).get(who, who)
-    title = words.position(who)
-    if title:
-        return format_html('<span class="person" title="{}">{}</span>', title, words.person(who))
-    return format_html("{}", words.person(who))
-
-
-@register.filter
-def day(value: Any) -> str:
-    """``{{ d|day }}``: a date in the language's short format (``02.12.2026``)."""
-    return words.day(value)
-
-
-@register.filter
-def moment(value: Any) -> str:
-    """``{{ a.due_at|moment }}``: an instant in Moscow time, ``02.12.2026 15:00``."""
-    return words.moment(value)
-
-
-@register.filter
-def number(value: Any, digits: int = 1) -> str:
-    """``{{ x|number }}``: «1 234,5», no «,0» on a whole number."""
-    return words.number(value, int(digits))
-
-
-@register.filter
-def hours(value: Any) -> str:
-    """``{{ x|hours }}``: «1,5 ч»."""
-    return words.hours(value)
-
-
-@register.filter
-def quarters(text: Any) -> str:
-    """``{{ instance.title|quarters }}``: «Торговые условия на I квартал 2027 г.» for a stored title."""
-    return words.quarters_in(text)
 
 
 @register.filter
@@ -89,3 +43,15 @@ def unread_notifications(context: template.Context) -> int:
     from notify.models import Notification
 
     return Notification.objects.filter(recipient=employee, read_at__isnull=True).count()
+
+
+@register.filter
+def process_title(instance: Any) -> str:
+    """An instance as its lists and crumbs name it: its stored title with quarters in words
+    («Торговые условия на I квартал 2027 г.»), the process's name in front only when the title does
+    not already begin with it (never «Торговые условия — Торговые условия на …»)."""
+    name = str(instance.process.definition.name)
+    title = words.quarters_in(instance.title or "")
+    if not title or title == name or title.startswith(name):
+        return title or name
+    return f"{name} — {title}"
