@@ -534,8 +534,14 @@ def compare(baseline: Baseline, figures: dict[str, Any], days: int) -> dict[str,
 # --------------------------------------------------------------------------- helpers
 
 
+#: A title's placeholder with the preposition before it: «… скидок на {quarter}» reads «… скидок»
+#: across quarters, never «… скидок на».
+_PLACEHOLDER = re.compile(r"\s*(?:\b(?:на|за|по|для|for|of)\s+)?\{[^}]*\}")
+
+
 def _step_order(definition: ProcessDefinition) -> dict[str, tuple[int, str]]:
-    """Step keys in the order of the process file, with their titles ({quarter} left out)."""
+    """Step keys in the order of the process file, with their titles ({quarter} and its preposition
+    left out)."""
     if definition.current is None:
         return {}
     try:
@@ -544,7 +550,7 @@ def _step_order(definition: ProcessDefinition) -> dict[str, tuple[int, str]]:
         log.warning("figures: cannot read the steps of %s", definition.key, exc_info=True)
         return {}
     return {
-        key: (position, re.sub(r"\s*\{[^}]*\}", "", task.title).strip() or key)
+        key: (position, _PLACEHOLDER.sub("", task.title).strip() or key)
         for position, (key, task) in enumerate(model.user_tasks.items())
     }
 

@@ -9,12 +9,13 @@ way, as the ``comment_posted`` signal sent inside the transaction that saved it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base import words
 from discussion.models import Comment
 from engine import assignees
 from engine.access import THREAD as INSTANCE_THREAD
@@ -29,6 +30,19 @@ from org.models import Employee
 
 Pair = tuple[Notification, OutboxEmail | None]
 
+#: A rule that says whether a newly opened assignment sends work back, answering the reviewer's
+#: words and the reviewer, or ``None``. Notify knows no process: the processes register theirs
+#: (``processes.sendbacks``), as they know which steps rework and which decision refuses.
+SendBack = Callable[[Any, Any], "tuple[str, Employee | None] | None"]
+SENT_BACK: list[SendBack] = []
+
+
+def sent_back(rule: SendBack) -> SendBack:
+    """Register a :data:`SendBack` rule (a decorator; registering twice keeps one)."""
+    if rule not in SENT_BACK:
+        SENT_BACK.append(rule)
+    return rule
+
 
 def on_engine_events(events: list[Event]) -> None:
     pairs: list[Pair] = []
@@ -39,7 +53,15 @@ def on_engine_events(events: list[Event]) -> None:
 
 def _assigned(event: Event) -> list[Pair]:
     assignment = event.assignment
-    text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
+    back = next((found for rule in SENT_BACK if (found := rule(assignment, event.instance)) is not None), None)
+    if back is not None:
+        reason, reviewer = back
+        text = _("Возвращено на доработку: %(reason)s — %(name)s") % {
+            "reason": reason or assignment.title,
+            "name": words.person(reviewer),
+        }
+    else:
+        text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
     if assignment.due_at:
         text += _(", срок %(due)s") % {"due": local_time(assignment.due_at)}
     # Decisions from the e-mail: links only for a mail that goes out (nobody could use the others).
@@ -157,7 +179,7 @@ def local_time(moment: datetime | None) -> str:
     """An instant as people read it in a notice: ``02.12.2026 15:00`` in the site's time zone."""
     if moment is None:
         return "—"
-    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+    return words.moment(moment)
 
 
 _HANDLERS: dict[str, Any] = {

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from base import words
 from engine import rows
 from notify.models import MAILED_KINDS, Notification, OutboxEmail
 from org.models import Employee
@@ -44,6 +45,7 @@ def build(
     ``buttons`` (``notify.links.Button``: a label and an absolute url) are the decisions the e-mail
     offers besides its link to the page.
     """
+    text = words.quarters_in(text)  # «Торговые условия на I квартал 2027 г.», as every page says it
     notification = Notification(
         recipient=recipient, kind=kind, text=text, url=url, assignment=assignment, instance=instance, task=task
     )

@@ -120,3 +120,14 @@ def deactivate(employee: Employee, *, by: Employee | None = None) -> None:
 
 def usernames(employees: Iterable[Employee]) -> list[str]:
     return [e.user.get_username() for e in employees]
+
+
+def by_usernames(names: Iterable[str]) -> dict[str, Employee]:
+    """The people behind usernames, in one query, active or not: a page or an API answer that
+    stored usernames (form data, history, the API's fields) shows the person's name instead, and a
+    name from last year's history belongs to someone who may have left since."""
+    wanted = {n for n in names if isinstance(n, str) and n}
+    if not wanted:
+        return {}
+    found = Employee.objects.filter(user__username__in=wanted).select_related("user")
+    return {e.user.get_username(): e for e in found}

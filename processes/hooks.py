@@ -5,4 +5,4 @@ Each process keeps its hooks in a module of its own; importing them here registe
 
 from __future__ import annotations
 
-from processes import counterparty, quarterly, quarters  # noqa: F401  (registration happens on import)
+from processes import counterparty, quarterly, quarters, sendbacks  # noqa: F401  (registration happens on import)

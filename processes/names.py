@@ -33,3 +33,12 @@ REASON_NEEDS_CHANGES = "needs_changes"
 REASON_NOT_NEEDED = "not_needed"
 #: The card's name field: what the pages call the counterparty before its company exists.
 CARD_NAME = "name"
+
+# --- trade_conditions (processes.md §1)
+
+#: The rework steps after a director's refusal.
+REVISE_BASE_DISCOUNTS = "revise_base_discounts"
+REVISE_CONDITIONS_REGISTRY = "revise_conditions_registry"
+
+#: Every step that takes work back after a reviewer refused it: its notice says so, with the reason.
+REWORK_STEPS = (REVISE_CARD, REVISE_BASE_DISCOUNTS, REVISE_CONDITIONS_REGISTRY)

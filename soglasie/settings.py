@@ -118,6 +118,8 @@ API_RATE_BURST = env_int("API_RATE_BURST", 1000, minimum=1, maximum=10_000_000)
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One short date and one date-time format per language (base.words): Django's for Russian, ours for English.
+FORMAT_MODULE_PATH = ["soglasie.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE") or "Europe/Moscow"

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from base import clock
+from base import clock, words
 from base.errors import Conflict
 from crm.services import company_of
 from discussion.views import thread_context
@@ -24,6 +24,7 @@ from engine.models import (
     Outcome,
 )
 from files.hooks import owner
+from org.directory import by_usernames
 from reports import sheet
 from work import diagram
 from work.present import documents_in, labels_of, present_data, seen_documents
@@ -50,6 +51,10 @@ def diagram_states(instance: Instance, now: datetime) -> dict[str, str]:
     return states
 
 
+def _person_item(who: object) -> dict[str, object]:
+    return {"text": words.person(who), "url": None, "title": words.position(who)}
+
+
 @require_GET
 def instance(request: HttpRequest, pk: int) -> HttpResponse:
     """An instance: its diagram with the state of each step, the history, documents, variables and
@@ -60,6 +65,9 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
     labels, options, types = labels_of(model)
     steps = list(item.assignments.select_related("assignee", "completed_by", "instead_of").order_by("created_at", "pk"))
     history = list(item.history.select_related("actor", "assignment").order_by("at", "pk"))
+    moved_to = by_usernames(
+        (e.data or {}).get("to", "") for e in history if e.event in (HistoryEvent.DELEGATED, HistoryEvent.REASSIGNED)
+    )
     timeline = []
     for entry in history:
         data = entry.data or {}
@@ -68,7 +76,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
             details = present_data(data, labels, options, types) + seen_documents(data)
         elif entry.event in (HistoryEvent.DELEGATED, HistoryEvent.REASSIGNED):
             details = [
-                {"label": _("Кому"), "items": [{"text": data.get("to", ""), "url": None}]},
+                {"label": _("Кому"), "items": [_person_item(moved_to.get(data.get("to", "")) or data.get("to", ""))]},
                 *(
                     [{"label": _("Комментарий"), "items": [{"text": data["comment"], "url": None}]}]
                     if data.get("comment")
@@ -100,7 +108,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": documents_in(labels, item.variables, *[a.data for a in steps]),
         "stored_documents": instance_documents(item),
         "step_names": {key: task.title for key, task in model.user_tasks.items()},
-        "variables": present_data(item.variables, labels, options, types),
+        "variables": present_data(item.variables, labels, options, types, variables=True),
         "may_stop": item.running and access.may_stop(request.user, item),
         "company": company_of(item),
         "thread": thread_context(request.user, owner(access.THREAD, item.pk)),

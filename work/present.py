@@ -9,11 +9,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from base import words
 from engine.documents import SEEN
 from engine.forms import DECISION_FIELDS
 from files.models import StoredFile
+from org.directory import by_usernames
 from org.models import Employee
 from work import webforms
+
+#: A step's form data that says only how the form was sent: «Действие: Отправить на согласование»
+#: repeats «Задание выполнено» (a stop shows as the process's end, with its reason).
+HIDDEN_IN_HISTORY = frozenset({"action"})
+#: Variables that are no data of the process: the last step's decision and comment (they belong to
+#: that step, in the history), the starter (shown as «Запустил»).
+HIDDEN_IN_VARIABLES = frozenset(DECISION_FIELDS) | {"comment", "starter"}
 
 # ------------------------------------------------------------------------------------------ presenting data
 
@@ -32,6 +41,8 @@ def labels_of(model: Any) -> tuple[dict[str, str], dict[tuple[str, str], str], d
             for sub in f.fields:
                 labels.setdefault(f"{f.id}.{sub.id}", sub.label or sub.id)
                 types.setdefault(f"{f.id}.{sub.id}", sub.type)
+                for o in sub.options:
+                    options.setdefault((f"{f.id}.{sub.id}", o.id), o.label)
     return labels, options, types
 
 
@@ -40,23 +51,38 @@ def _is_url(value: Any) -> bool:
 
 
 def present_value(
-    field_id: str, value: Any, labels: dict, options: dict, files: Mapping[str, dict[int, StoredFile]] | None = None
+    field_id: str,
+    value: Any,
+    labels: dict,
+    options: dict,
+    files: Mapping[str, dict[int, StoredFile]] | None = None,
+    *,
+    kind: str = "",
+    people: Mapping[str, Employee] | None = None,
 ) -> list[dict[str, Any]]:
-    """A stored value as a list of items ``{"text", "url"}``: links are links, options their labels,
-    stored files their names linking to the download (``files``: the files by field id, see
-    :func:`present_data`)."""
+    """A stored value as a list of items ``{"text", "url", "title"}``: links are links, options
+    their labels, stored files their names linking to the download (``files``: the files by field
+    id, see :func:`present_data`), people (``kind`` employee/employees) their full names with the
+    position as the ``title``, dates and quarters in words."""
     stored = (files or {}).get(field_id)
     if value is None or value == "" or value == []:
         return []
+    if kind in ("employee", "employees") and isinstance(value, str):
+        who = (people or {}).get(value)
+        return [{"text": words.person(who or value), "url": None, "title": words.position(who)}]
+    if kind == "date" and isinstance(value, str):
+        return [{"text": words.day(value), "url": None}]
+    if field_id == "quarter" and isinstance(value, str):
+        return [{"text": words.quarter(value), "url": None}]
     if isinstance(value, bool):
         return [{"text": _("да") if value else _("нет"), "url": None}]
     if isinstance(value, list):
         items: list[dict[str, Any]] = []
         for item in value:
             if isinstance(item, dict):
-                items.append(_present_row(field_id, item, labels, files or {}))
+                items.append(_present_row(field_id, item, labels, options, files or {}))
             else:
-                items.extend(present_value(field_id, item, labels, options, files))
+                items.extend(present_value(field_id, item, labels, options, files, kind=kind, people=people))
         return items
     if isinstance(value, dict):
         return [{"text": "; ".join(f"{k}: {v}" for k, v in value.items()), "url": None}]
@@ -68,7 +94,9 @@ def present_value(
     return [{"text": _(label) if label else str(value), "url": None}]
 
 
-def _present_row(field_id: str, row: dict[str, Any], labels: dict, files: Mapping[str, dict[int, StoredFile]]) -> dict:
+def _present_row(
+    field_id: str, row: dict[str, Any], labels: dict, options: dict, files: Mapping[str, dict[int, StoredFile]]
+) -> dict:
     url = next((v for v in row.values() if _is_url(v)), None)
     parts = []
     for key, cell in row.items():
@@ -76,27 +104,51 @@ def _present_row(field_id: str, row: dict[str, Any], labels: dict, files: Mappin
         if file is not None:
             url = url or file.get_absolute_url()
             cell = file.name
+        elif (label := options.get((f"{field_id}.{key}", str(cell)))) is not None:
+            cell = _(label)
         if cell not in (None, "") and cell != url:
             parts.append(f"{_(labels.get(f'{field_id}.{key}', key))}: {cell}")
     return {"text": "; ".join(parts) or url, "url": url}
 
 
 def present_data(
-    data: dict[str, Any], labels: dict, options: dict, types: Mapping[str, str] | None = None
+    data: dict[str, Any],
+    labels: dict,
+    options: dict,
+    types: Mapping[str, str] | None = None,
+    *,
+    variables: bool = False,
 ) -> list[dict[str, Any]]:
-    """Form data or variables as labelled rows, skipping empty values and internal names.
+    """Form data (a step's, for the history) or the instance's ``variables`` as labelled rows,
+    skipping empty values and what is no reader's business: internal names (``_…``), how a form was
+    sent (:data:`HIDDEN_IN_HISTORY`) and, among variables, the last decision and every name no form
+    of the process labels (``company_id``, copies the hooks keep: :data:`HIDDEN_IN_VARIABLES`).
 
     With the process's field ``types`` (``labels_of``), a file field's ids read as the files' names
-    (one query for all of them)."""
-    files = _files_in(data or {}, types or {})
+    and a person's username as their full name (one query each for all of them)."""
+    types = types or {}
+    files = _files_in(data or {}, types)
+    people = by_usernames(_usernames_in(data or {}, types))
+    hidden = HIDDEN_IN_VARIABLES | HIDDEN_IN_HISTORY if variables else HIDDEN_IN_HISTORY
     rows = []
     for key, value in (data or {}).items():
-        if key.startswith("_"):
+        if key.startswith("_") or key in hidden or (variables and key not in labels):
             continue
-        items = present_value(key, value, labels, options, files)
+        items = present_value(key, value, labels, options, files, kind=types.get(key, ""), people=people)
         if items:
             rows.append({"id": key, "label": _(labels.get(key, key)), "items": items})
     return rows
+
+
+def _usernames_in(data: Mapping[str, Any], types: Mapping[str, str]) -> set[str]:
+    """The usernames ``data``'s employee fields hold, to look the people up once."""
+    found: set[str] = set()
+    for key, value in data.items():
+        if types.get(key) == "employee" and isinstance(value, str):
+            found.add(value)
+        elif types.get(key) == "employees" and isinstance(value, list):
+            found.update(v for v in value if isinstance(v, str))
+    return found
 
 
 def seen_documents(data: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from base import words
 from base.errors import Conflict, Invalid
 from engine import access, actions, queries
 from engine.models import (
@@ -29,12 +30,15 @@ def processes(request: HttpRequest) -> HttpResponse:
     items = []
     for d in definitions:
         props = d.current.properties or {}
+        schedule = schedules.get(d.pk)
+        manual = str(props.get("manual_start", "")).lower() == "true"
         items.append(
             {
                 "definition": d,
                 "version": d.current,
                 "svg": diagram.svg_or_none(d.current.xml),
-                "schedule": schedules.get(d.pk),
+                "schedule": schedule,
+                "starts": _starts(schedule, manual=manual),
                 "schedule_quarter": props.get("schedule_quarter"),
                 "may_start": access.may_start(request.user, d),
                 "asks_quarter": props.get("unique_by") == "quarter",
@@ -42,6 +46,14 @@ def processes(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "work/processes.html", {"items": items})
+
+
+def _starts(schedule: Schedule | None, *, manual: bool) -> str:
+    """When the process starts, in words: «ежеквартально, в первый рабочий день января, апреля,
+    июля и октября в 09:00 (МСК); можно запустить вручную» (``base.words.schedule``)."""
+    if schedule is None or not schedule.enabled:
+        return _("только вручную")
+    return words.schedule(schedule.cron, schedule.tz, first_working_day=schedule.first_working_day, manual=manual)
 
 
 @require_POST

@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 from django.test import Client
 
+from base import words
 from engine import actions
 from engine.models import Assignment, AssignmentStatus, Instance
 from processes.apps import deploy_files
@@ -113,7 +114,7 @@ def submit_through_page(client: Client, instance: Instance, key: str, data: dict
     """Open the ``key`` assignment's page (it must show its title) and post the form (must redirect)."""
     assignment = open_assignment(instance, key)
     page = client.get(f"/assignments/{assignment.pk}/")
-    assert page.status_code == 200 and assignment.title in page.content.decode()
+    assert page.status_code == 200 and words.quarters_in(assignment.title) in page.content.decode()
     response = client.post(f"/assignments/{assignment.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response

@@ -61,7 +61,7 @@ def test_happy_path_notifies_the_chosen_people_at_start_and_finish(q, time_machi
     do(instance, "select_start_recipients", q["sales_admin"], {"recipients": ["manager1", "sales_head"]})
     started = Notification.objects.filter(kind="process_started", instance=instance)
     assert sorted(started.values_list("recipient__user__username", flat=True)) == ["manager1", "sales_head"]
-    assert all("Торговые условия на 2027-Q1" in n.text for n in started)
+    assert all("Торговые условия на I квартал 2027 г." in n.text for n in started)
     # A link to the instance only for whoever may open it: manager1 takes no part and would get a 404.
     assert started.get(recipient=q["manager1"]).url == ""
     assert started.get(recipient=q["sales_head"]).url == f"/instances/{instance.pk}/"
@@ -101,7 +101,7 @@ def test_happy_path_notifies_the_chosen_people_at_start_and_finish(q, time_machi
     finished = Notification.objects.filter(kind="process_finished", instance=instance, text__contains=BASE)
     assert sorted(finished.values_list("recipient__user__username", flat=True)) == ["manager2", "manager3"]
     for notice in finished:
-        assert BASE in notice.text and REGISTRY in notice.text and "2027-Q1" in notice.text
+        assert BASE in notice.text and REGISTRY in notice.text and "I квартал 2027 г." in notice.text
     completed = [key for event, key in instance.history.values_list("event", "key") if event == "completed"]
     assert completed == [
         "select_start_recipients", "attach_base_discounts", "approve_base_discounts",

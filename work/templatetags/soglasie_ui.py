@@ -1,4 +1,5 @@
-"""Small template helpers of the people's pages: translated labels from BPMN files, the bell's count."""
+"""Small template helpers of the people's pages: translated labels from BPMN files, the bell's count,
+an instance's name in lists. How names, dates and numbers read is ``{% load words %}`` (``org``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext
+
+from base import words
 
 register = template.Library()
 
@@ -40,3 +43,15 @@ def unread_notifications(context: template.Context) -> int:
     from notify.models import Notification
 
     return Notification.objects.filter(recipient=employee, read_at__isnull=True).count()
+
+
+@register.filter
+def process_title(instance: Any) -> str:
+    """An instance as its lists and crumbs name it: its stored title with quarters in words
+    («Торговые условия на I квартал 2027 г.»), the process's name in front only when the title does
+    not already begin with it (never «Торговые условия — Торговые условия на …»)."""
+    name = str(instance.process.definition.name)
+    title = words.quarters_in(instance.title or "")
+    if not title or title == name or title.startswith(name):
+        return title or name
+    return f"{name} — {title}"

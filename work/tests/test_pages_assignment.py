@@ -71,7 +71,7 @@ def test_it_shows_process_earlier_steps_documents_and_decision_buttons(processes
     text = response.content.decode()
     assert response.status_code == 200
     assert "Тестовое согласование" in text and f'href="/instances/{instance.pk}/"' in text
-    assert "Прикрепить документ на 2027-Q1" in text and "Готово" in text
+    assert "Прикрепить документ на I квартал 2027 г." in text and "Готово" in text
     assert '<a href="https://docs.example/reg"' in text
     assert '<button type="submit" class="button primary" name="decision" value="approve">Согласовать</button>' in text
     assert 'name="decision" value="reject">Не согласовать</button>' in text

@@ -45,7 +45,7 @@ def test_it_shows_history_documents_and_variables(processes, demo, login):
     text = login("sales_head").get(f"/instances/{instance.pk}/").content.decode()
     assert "Процесс запущен" in text and "Задание выполнено" in text and "Задание назначено" in text
     assert '<a href="https://d.io/1"' in text
-    assert "2027-Q1" in text
+    assert "I квартал 2027 г." in text  # the quarter in words (issue 17)
     assert "Остановить" in text  # the starter may stop it
 
 
@@ -104,7 +104,22 @@ def test_schedules_are_shown(processes, demo, login):
     from engine.models import ProcessDefinition, Schedule
 
     Schedule.objects.create(definition=ProcessDefinition.objects.get(key="t_parallel"), cron="0 9 15 3,6,9,12 *")
-    assert "0 9 15 3,6,9,12 *" in login("manager1").get("/processes/").content.decode()
+    page = login("manager1").get("/processes/").content.decode()
+    # In words, not the cron expression (issue 17).
+    assert "ежеквартально, 15-го числа марта, июня, сентября и декабря в 09:00 (МСК)" in page
+    assert "0 9 15 3,6,9,12 *" not in page
+
+
+def test_the_customers_schedules_read_in_words(demo, login):
+    from processes.tests.quarterly_support import deploy_processes
+
+    deploy_processes(demo)
+    page = login("manager1").get("/processes/").content.decode()
+    assert (
+        "ежеквартально, в первый рабочий день января, апреля, июля и октября в 09:00 (МСК); можно запустить вручную"
+        in page
+    )
+    assert "ежеквартально, 15-го числа марта, июня, сентября и декабря в 09:00 (МСК); можно запустить вручную" in page
 
 
 def test_starting_lands_the_starter_on_their_first_assignment(processes, demo, login):

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from base import words
 from crm.demo import bank, inn10, ogrn13
 from crm.models import Company
 from engine.models import Instance, InstanceStatus
@@ -284,7 +285,7 @@ def test_bonus_agreements_to_the_end(ui, sign_in, customer_processes):
     sign_in("director")
     ui.get_by_role("link", name="Задачи", exact=True).click()
     ui.get_by_role("link", name="Подпишите бонусные соглашения с клиентами").click()
-    expect(ui.get_by_text(f"Бонусные соглашения за {quarter}").first).to_be_visible()
+    expect(ui.get_by_text(words.quarters_in(f"Бонусные соглашения за {quarter}")).first).to_be_visible()
     ui.get_by_role("button", name="Выполнено").click()
     expect(ui.locator(".message-success")).to_contain_text("выполнена")
 
