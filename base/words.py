@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.dates import MONTHS_ALT
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 __all__ = [
     "day",
@@ -131,7 +131,14 @@ def hours(value: Any) -> str:
 # ------------------------------------------------------------------------------------------ quarters
 
 _QUARTER = re.compile(r"\b(?P<year>[0-9]{4})-Q(?P<q>[1-4])\b")
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+#: A quarter's number as the language writes it in «I квартал 2027 г.» (English: "Q1 2027", so its
+#: catalog turns the numeral into a digit and the sentence keeps one placeholder in both languages).
+_ROMAN = {
+    1: pgettext_lazy("номер квартала", "I"),
+    2: pgettext_lazy("номер квартала", "II"),
+    3: pgettext_lazy("номер квартала", "III"),
+    4: pgettext_lazy("номер квартала", "IV"),
+}
 
 
 def quarter(value: Any) -> str:
@@ -141,7 +148,7 @@ def quarter(value: Any) -> str:
     if match is None:
         return "" if value is None else str(value)
     q = int(match["q"])
-    return _("%(roman)s квартал %(year)s г.") % {"roman": _ROMAN[q], "q": q, "year": match["year"]}
+    return _("%(roman)s квартал %(year)s г.") % {"roman": _ROMAN[q], "year": match["year"]}
 
 
 def quarters_in(text: Any) -> str:
