@@ -49,14 +49,17 @@ class AssignmentOut(Schema):
     process: str = Field(description="Ключ процесса.")
     instance: int = Field(description="Номер экземпляра процесса.")
     assignee: str = Field(description="Исполнитель (имя пользователя).")
+    assignee_name: str = Field(description="Исполнитель: ФИО, как его читают люди.")
     status: AssignmentStatus
     created_at: datetime
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None = Field(description="Кто выполнил (имя пользователя).")
+    completed_by_name: str | None = Field(description="Кто выполнил: ФИО.")
     instead_of: str | None = Field(
         description="Вместо кого исполнитель держит задание, пока тот отсутствует (имя пользователя); иначе null."
     )
+    instead_of_name: str | None = Field(description="Вместо кого: ФИО.")
     overdue: bool
 
 
@@ -114,6 +117,7 @@ class InstanceOut(Schema):
     status: InstanceStatus
     outcome: str | None = Field(description="Итог завершённого: " + ", ".join(Outcome.values) + ".")
     started_by: str | None = Field(description="Кто запустил (имя пользователя); null — по расписанию.")
+    started_by_name: str | None = Field(description="Кто запустил: ФИО.")
     started_at: datetime
     finished_at: datetime | None
     variables: dict[str, Any] = Field(description="Переменные процесса. " + JSON_VALUE)
@@ -123,6 +127,7 @@ class InstanceOut(Schema):
 class HistoryOut(Schema):
     at: datetime
     actor: str | None
+    actor_name: str | None = Field(description="Кто: ФИО; null — система.")
     event: str = Field(description="Событие, например started, assigned, completed, refused, finished.")
     key: str = Field(description="Шаг процесса, если событие о шаге (иначе пусто).")
     assignment: int | None
@@ -180,12 +185,15 @@ def assignment_out(assignment: Assignment, *, full: bool = False, now: datetime 
         "process": assignment.instance.process_key,
         "instance": assignment.instance_id,
         "assignee": assignment.assignee.username,
+        "assignee_name": assignment.assignee.full_name,
         "status": assignment.status,
         "created_at": assignment.created_at,
         "due_at": assignment.due_at,
         "completed_at": assignment.completed_at,
         "completed_by": assignment.completed_by.username if assignment.completed_by else None,
+        "completed_by_name": assignment.completed_by.full_name if assignment.completed_by else None,
         "instead_of": assignment.instead_of.username if assignment.instead_of_id else None,
+        "instead_of_name": assignment.instead_of.full_name if assignment.instead_of_id else None,
         "overdue": assignment.is_overdue(now),
     }
     if full:
@@ -227,6 +235,7 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
         "status": instance.status,
         "outcome": instance.outcome or None,
         "started_by": instance.started_by.username if instance.started_by else None,
+        "started_by_name": instance.started_by.full_name if instance.started_by else None,
         "started_at": instance.started_at,
         "finished_at": instance.finished_at,
         "variables": instance.variables,
@@ -244,6 +253,7 @@ def instance_out(instance: Instance, *, full: bool = True) -> dict[str, Any]:
             {
                 "at": h.at,
                 "actor": h.actor.username if h.actor else None,
+                "actor_name": h.actor.full_name if h.actor else None,
                 "event": h.event,
                 "key": h.key,
                 "assignment": h.assignment_id,

@@ -171,3 +171,18 @@ def test_reminder_timeline_through_the_api(processes, api_client, time_machine):
     sweeps.fire_due(created + timedelta(days=4))
     history = api_client("manager1").get(f"/api/v1/instances/{instance['id']}").json()["history"]
     assert [h["event"] for h in history][-1] == "reminder"
+
+
+def test_people_come_with_their_full_names_beside_the_usernames(processes, api_client, demo):
+    """A client shows names, not logins: every username of an instance has its ФИО beside it."""
+    manager, head = api_client("manager1"), api_client("sales_head")
+    instance = start(manager, quarter="2027-Q1").json()
+    assert (instance["started_by"], instance["started_by_name"]) == ("manager1", demo["manager1"].full_name)
+    attach = my_open(head)["items"][0]
+    assert (attach["assignee"], attach["assignee_name"]) == ("sales_head", demo["sales_head"].full_name)
+    assert complete(head, attach["id"], {"document_url": URL}).status_code == 200
+    detail = head.get(f"/api/v1/instances/{instance['id']}").json()
+    done = next(a for a in detail["assignments"] if a["id"] == attach["id"])
+    assert done["completed_by_name"] == demo["sales_head"].full_name and done["instead_of_name"] is None
+    completed = next(h for h in detail["history"] if h["event"] == "completed")
+    assert (completed["actor"], completed["actor_name"]) == ("sales_head", demo["sales_head"].full_name)
