@@ -230,8 +230,9 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
     assert instance.status == InstanceStatus.FINISHED and instance.outcome == "approved"
     assert instance.variables["finish_recipients"] == ["manager2", "manager3"]
 
-    # A recipient informed at the start and at the end finds both notices behind the bell; they
-    # only inform (a sales manager outside the process gets no link to a page he may not open).
+    # A recipient informed at the start and at the end finds both notices behind the bell. The start
+    # only informs (a sales manager outside the process gets no link to a page he may not open); the
+    # finish sends him the approved documents, so it makes him a reader and links to the instance.
     sign_in("manager2")
     expect(ui.locator("#bell .bell-count")).to_have_text("2")
     ui.locator("#bell").click()
@@ -241,7 +242,9 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
     expect(finished).to_contain_text(words.quarters_in(f"Торговые условия на {QUARTER}"))
     expect(finished).to_contain_text("https://docs.example/base-discounts/v2")
     expect(finished).to_contain_text("https://docs.example/registry/2031-q2")
-    expect(finished.get_by_role("link")).to_have_count(0)
+    expect(started.get_by_role("link")).to_have_count(0)
+    finished.get_by_role("link").click()
+    expect(ui.get_by_role("heading", level=1)).to_contain_text(f"Торговые условия на {QUARTER}")
     late = Notification.objects.filter(recipient=customer_processes["manager3"], instance=instance)
     assert [n.kind for n in late] == [Kind.PROCESS_FINISHED]
 
