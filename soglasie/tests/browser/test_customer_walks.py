@@ -244,7 +244,7 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
     expect(finished).to_contain_text("https://docs.example/registry/2031-q2")
     expect(started.get_by_role("link")).to_have_count(0)
     finished.get_by_role("link").click()
-    expect(ui.get_by_role("heading", level=1)).to_contain_text(f"Торговые условия на {QUARTER}")
+    expect(ui.get_by_role("heading", level=1)).to_contain_text(words.quarters_in(f"Торговые условия на {QUARTER}"))
     late = Notification.objects.filter(recipient=customer_processes["manager3"], instance=instance)
     assert [n.kind for n in late] == [Kind.PROCESS_FINISHED]
 
