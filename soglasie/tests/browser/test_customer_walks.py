@@ -261,7 +261,7 @@ def test_bonus_agreements_to_the_end(ui, sign_in, customer_processes):
     expect(ui.get_by_role("heading", level=1)).to_have_text(open_title)
     instance = Instance.objects.get(process_key="bonus_agreements")
     assert instance.title == f"Бонусные соглашения за {quarter}"
-    expect(ui.locator(".facts").first).to_contain_text(quarter)
+    expect(ui.locator(".facts").first).to_contain_text(words.quarter(quarter))
     ui.get_by_label("Ссылка на документ").fill("https://docs.example/bonus/agreements")
     submit_and_see_done(ui)
 
