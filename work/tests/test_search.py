@@ -40,3 +40,12 @@ def test_an_empty_query_shows_only_the_form_and_other_methods_are_refused(demo, 
     response = client.get("/search/")
     assert response.status_code == 200 and response.context["groups"] == []
     assert client.post("/search/", {"q": "x"}).status_code == 405
+
+
+def test_every_page_names_the_favicon_and_the_header_has_the_search(demo, login):
+    from django.contrib.staticfiles import finders
+
+    text = login("manager1").get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg" type="image/svg+xml"' in text
+    assert finders.find("favicon.svg")
+    assert 'action="/search/"' in text and 'aria-keyshortcuts="/"' in text
