@@ -113,15 +113,22 @@ def _select(name: str, label: str, chosen: str, options: list[tuple[str, Any]]) 
 
 
 def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
-    """«Я», «Все, кого я вижу», then the people whose work the viewer sees (none for a plain employee)."""
+    """«Я», «Все, кого я вижу», then everyone whose work the viewer sees: the people of their circle
+    (``visible_people``) and whoever holds an assignment the viewer sees (a colleague from another
+    department on a process a report started), so every row of «Все, кого я вижу» can be narrowed to
+    its assignee. None listed for a plain employee who sees only their own."""
     options: list[tuple[str, Any]] = [("me", _("Я")), ("all", _("Все, кого я вижу"))]
     people = visible_people(request.user)
     if people is None:
-        found = directory.active_employees().order_by("full_name")
+        found = list(directory.active_employees().order_by("full_name"))
     else:
+        holders = access.visible_assignments(request.user).values("assignee")
+        found = list(
+            Employee.objects.filter(Q(pk__in=people) | Q(pk__in=holders)).select_related("user").order_by("full_name")
+        )
         me = employee_of(request.user)
-        others = people - ({me.pk} if me else set())
-        found = Employee.objects.filter(pk__in=people).select_related("user").order_by("full_name") if others else []
+        if all(person == me for person in found):
+            found = []
     return options + [(person.user.username, person.full_name) for person in found]
 
 

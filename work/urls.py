@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from work import assignment, assignment_list, bulk, decision_link, feed, instance, people, process_list
+from work import assignment, assignment_list, bulk, decision_link, feed, instance, people, process_list, search
 
 urlpatterns = [
     path("", feed.home, name="home"),
@@ -18,5 +18,6 @@ urlpatterns = [
     path("instances/<int:pk>/stop/", instance.instance_stop, name="instance_stop"),
     path("processes/", process_list.processes, name="processes"),
     path("processes/<slug:key>/start/", process_list.process_start, name="process_start"),
+    path("search/", search.search, name="search"),
     path("employees/search/", people.employee_search, name="employee_search"),
 ]

@@ -155,3 +155,27 @@ def test_pages_of_fifty_sorted_by_deadline(processes, demo, login):
     second = client.get("/assignments/", {"page": 2})
     assert len(second.context["rows"]) == 11  # 60 bulk + the real one
     assert second.context["page"].count == 61
+
+
+def _people(response) -> dict[str, str]:
+    select = next(s for s in response.context["selects"] if s["name"] == "assignee")
+    return dict(select["options"])
+
+
+def test_the_responsible_list_has_everyone_whose_work_the_head_sees(processes, demo, login):
+    # The accountant is outside the sales department, but holds a step of a process its head started:
+    # «Все, кого я вижу» lists that step, so «Ответственный» lists its holder too.
+    actions.start("t_parallel", by=demo["sales_head"].user)
+    head = login("sales_head")
+    people = _people(head.get("/assignments/"))
+    assert people["accountant"] == "Павлова Елена Игоревна"
+    assert {"manager1", "manager2", "manager3", "sales_admin", "sales_head"} <= set(people)
+    assert "findir" not in people and "director" not in people
+    assert len(_titles(head.get("/assignments/", {"assignee": "accountant"}))) == 1
+    # A manager who sees only their own work gets no one else to pick.
+    assert set(_people(login("manager2").get("/assignments/"))) == {"me", "all"}
+
+
+def test_the_date_fields_wait_for_the_range_choice(demo, login):
+    text = login("sales_head").get("/assignments/").content.decode()
+    assert text.count('data-shown-when="filter-due=range"') == 2
