@@ -179,3 +179,17 @@ def test_every_page_renders_in_english_too(processes, demo, login, settings):
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="en">' in response.content.decode(), url
+
+
+def test_an_instance_title_reads_in_the_readers_language(demo, login):
+    """The stored title is the Russian one; an English reader gets the process's title template in
+    English, rendered over the instance's variables, with the quarter in English words."""
+    from processes.tests.quarterly_support import deploy_processes
+
+    deploy_processes(demo)
+    instance = actions.start("trade_conditions", by=demo["sales_admin"].user, variables={"quarter": "2027-Q1"})
+    client = login("sales_admin")
+    assert "Торговые условия на I квартал 2027 г." in client.get(f"/instances/{instance.pk}/").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/instances/{instance.pk}/").content.decode()
+    assert "Trade conditions for Q1 2027" in page and "Торговые условия на" not in page
