@@ -96,4 +96,4 @@ def test_the_figures_page_and_api_show_the_documents(three, storage_dir, login, 
     page = login("director").get("/analytics/").content.decode()
     assert "Тревога: документы повреждены или потеряны" in page
     assert "Нет в хранилище: 1; содержимое изменилось: 0." in page
-    assert "Проверено 1 июня 2026" in page
+    assert "Проверено 01.06.2026" in page  # one date format per locale (дд.мм.гггг)
