@@ -179,7 +179,7 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
 
     # The head of sales attaches the base discounts; the director rejects them with a comment.
     sign_in("sales_head")
-    open_from_feed(ui, f"Прикрепить ссылку на реестр базовых скидок на {QUARTER}")
+    open_from_feed(ui, words.quarters_in(f"Прикрепить ссылку на реестр базовых скидок на {QUARTER}"))
     ui.get_by_label("Ссылка на документ").fill("https://docs.example/base-discounts/v1")
     submit_and_see_done(ui)
 
@@ -237,8 +237,8 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
     ui.locator("#bell").click()
     started = ui.locator(".notification").filter(has_text="Запущен процесс")
     finished = ui.locator(".notification").filter(has_text="завершён")
-    expect(started).to_contain_text(f"Торговые условия на {QUARTER}")
-    expect(finished).to_contain_text(f"Торговые условия на {QUARTER}")
+    expect(started).to_contain_text(words.quarters_in(f"Торговые условия на {QUARTER}"))
+    expect(finished).to_contain_text(words.quarters_in(f"Торговые условия на {QUARTER}"))
     expect(finished).to_contain_text("https://docs.example/base-discounts/v2")
     expect(finished).to_contain_text("https://docs.example/registry/2031-q2")
     expect(finished.get_by_role("link")).to_have_count(0)
@@ -258,7 +258,7 @@ def test_bonus_agreements_to_the_end(ui, sign_in, customer_processes):
     expect(ui.get_by_role("heading", level=1)).to_have_text(open_title)
     instance = Instance.objects.get(process_key="bonus_agreements")
     assert instance.title == f"Бонусные соглашения за {quarter}"
-    expect(ui.locator(".facts").first).to_contain_text(quarter)
+    expect(ui.locator(".facts").first).to_contain_text(words.quarter(quarter))
     ui.get_by_label("Ссылка на документ").fill("https://docs.example/bonus/agreements")
     submit_and_see_done(ui)
 
