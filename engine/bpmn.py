@@ -56,7 +56,7 @@ from SpiffWorkflow.util.task import TaskState
 from base import clock, workcal
 from base.workcal import Duration
 from engine import expressions
-from engine.forms import FieldDef, FormDefinition, Option, check_form, parse_fields_property
+from engine.forms import FieldDef, FormDefinition, Option, check_form, describe_options, parse_fields_property
 
 __all__ = [
     "ASSIGNEE_FUNCTIONS",
@@ -350,6 +350,7 @@ def _parse_form(el: etree._Element, task_id: str, chk: _Checker) -> FormDefiniti
                 f.fields = parse_fields_property(f.properties.get("fields", ""))
             except ValueError as e:
                 chk.add(where, str(e))
+        describe_options(f)
         fields.append(f)
     form = FormDefinition(fields=fields)
     for path, reason in check_form(form):

@@ -76,10 +76,15 @@ def row_key(key: str) -> tuple[str, int, str] | None:
 
 @dataclass
 class Option:
-    """One choice of an ``enum`` field: ``id`` is stored and used in conditions, ``label`` is shown."""
+    """One choice of an ``enum`` field: ``id`` is stored and used in conditions, ``label`` is shown.
+
+    ``description`` says what choosing it does («Карточка вернётся менеджеру…»): a decision button is
+    named by its label, and the line under it keeps a reviewer from guessing where a refusal goes.
+    """
 
     id: str
     label: str
+    description: str = ""
 
 
 @dataclass
@@ -188,6 +193,8 @@ def check_form(
                 problems.append((path, _("Варианты выбора повторяются")))
         elif f.options:
             problems.append((path, _("Варианты выбора бывают только у поля типа enum")))
+        if "descriptions" in f.properties:
+            problems.extend((path, reason) for reason in descriptions_problems(f))
         if f.type == "list":
             if not f.fields:
                 problems.append((path, _("У поля-таблицы не описаны колонки (свойство fields)")))
@@ -587,7 +594,8 @@ def _field_to_api(f: FieldDef, value: Any) -> dict[str, Any]:
         "type": f.type,
         "label": f.label,
         "required": f.required,
-        "options": [{"id": o.id, "label": o.label} for o in f.options],
+        "options": [{"id": o.id, "label": o.label, **({"description": o.description} if o.description else {})}
+                    for o in f.options],
         "value": value,
     }
     if f.required_if:
@@ -609,6 +617,43 @@ def to_api(form: FormDefinition, values: Mapping[str, Any] | None = None) -> lis
     """
     values = values or {}
     return [_field_to_api(f, values.get(f.id)) for f in form.fields]
+
+
+def parse_descriptions(text: str) -> dict[str, str]:
+    """An ``enum`` field's ``descriptions`` property: a JSON object from option id to the line shown
+    under that option's button (``docs/bpmn.md``, "Decisions"). ``<camunda:value>`` has no room for
+    it, and a property keeps the BPMN file valid for other modellers."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as e:
+        raise ValueError(_("Свойство descriptions должно быть объектом JSON: %(error)s") % {"error": e}) from e
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ValueError(_("Свойство descriptions должно быть объектом JSON вида {\"id варианта\": \"текст\"}"))
+    return {str(k): v.strip() for k, v in data.items()}
+
+
+def descriptions_problems(f: FieldDef) -> list[str]:
+    """Why a field's ``descriptions`` property cannot be used: bad JSON, not an enum, unknown ids."""
+    if f.type != "enum":
+        return [_("descriptions бывают только у поля типа enum")]
+    try:
+        described = parse_descriptions(f.properties["descriptions"])
+    except ValueError as e:
+        return [str(e)]
+    unknown = sorted(set(described) - {o.id for o in f.options})
+    if unknown:
+        return [_("descriptions: нет вариантов %(ids)s") % {"ids": ", ".join(unknown)}]
+    return []
+
+
+def describe_options(f: FieldDef) -> None:
+    """Copy the ``descriptions`` property onto the field's options (quietly skipped when it is unusable:
+    :func:`check_form` reports that at deploy time)."""
+    if "descriptions" not in f.properties or descriptions_problems(f):
+        return
+    described = parse_descriptions(f.properties["descriptions"])
+    for o in f.options:
+        o.description = described.get(o.id, o.description)
 
 
 def parse_fields_property(text: str) -> list[FieldDef]:

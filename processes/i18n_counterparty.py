@@ -58,6 +58,7 @@ LABELS = (
     gettext_noop("Решение"),
     gettext_noop("Согласовать"),
     gettext_noop("Не согласовать"),
+    gettext_noop("На доработку"),
     gettext_noop("Комментарий"),
     gettext_noop("Решение руководителя?"),
     gettext_noop("Согласовать контрагента (финансовый директор)"),
@@ -84,4 +85,10 @@ LABELS = (
     gettext_noop("Карточка реквизитов"),
     gettext_noop("Другое"),
     gettext_noop("Файл"),
+    # the lines under the decision buttons (the `descriptions` property of the decision fields)
+    gettext_noop("Карточка уйдёт на согласование финансовому директору"),
+    gettext_noop("Карточка вернётся менеджеру с вашим комментарием"),
+    gettext_noop("Контрагент будет добавлен в систему"),
+    gettext_noop("Затем укажете причину: вернуть карточку на доработку или закрыть заявку"),
+    gettext_noop("Заявка закроется, контрагент не будет добавлен"),
 )

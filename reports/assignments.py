@@ -12,10 +12,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base import clock
+from base import clock, words
 from base.errors import Invalid
 from engine.queries import AssignmentFilter
 from reports.workbook import workbook
+from work.templatetags.soglasie_ui import process_title
 
 #: The columns of the list, on the page and in the file.
 COLUMNS = [
@@ -49,8 +50,8 @@ def export(user: Any, spec: AssignmentFilter) -> bytes:
         if assignment.is_overdue(now):
             state += ", " + _("просрочено")
         return [
-            assignment.title,
-            f"{process}\n{instance.title}" if instance.title else process,
+            words.quarters_in(assignment.title),
+            process_title(instance) if instance.title else process,
             assignment.assignee.full_name,
             assignment.due_at,
             state,

@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from base import clock
+from base import clock, words
 from crm.services import company_of
 from engine.definitions import model_for
 from engine.forms import DECISION_FIELDS
@@ -158,7 +158,7 @@ def _step(number: int, assignment: Assignment, model: Any, now: Any) -> StepRow:
     comment = (assignment.data or {}).get("comment")
     return StepRow(
         number=number,
-        title=assignment.title,
+        title=words.quarters_in(assignment.title),
         assignee=_with_instead(_name(assignment.assignee), instead),
         completed_by=_with_instead(_name(completer), instead if by_assignee else ""),
         outcome=outcome_in_words(assignment, task.form if task else None),
@@ -197,7 +197,7 @@ def build(instance: Instance) -> Sheet:
         state += f" — {Outcome.label_of(instance.outcome)}"
     facts = [
         (_("Процесс"), f"{definition.name}, " + _("версия %(v)s") % {"v": instance.process.version}),
-        (_("Экземпляр"), f"№ {instance.pk}" + (f" — {instance.title}" if instance.title else "")),
+        (_("Экземпляр"), f"№ {instance.pk}" + (f" — {words.quarters_in(instance.title)}" if instance.title else "")),
         (_("Состояние"), state),
         (_("Запустил"), _name(instance.started_by) or _("по расписанию")),
         (_("Запущен"), local_time(instance.started_at)),

@@ -7,12 +7,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from base import clock, texts
+from base import clock, texts, words
 from engine import access
-from engine.models import Instance
+from engine.models import Instance, InstanceStatus
 from org import directory
 from org.forms import EmployeeChoiceField
 from org.models import Employee
+from work.templatetags.soglasie_ui import process_title
+
+#: How many of the newest visible instances the picker offers (a director sees them all).
+PICKER_LIMIT = 200
 
 
 class TaskForm(forms.Form):
@@ -33,10 +37,11 @@ class TaskForm(forms.Form):
         help_text=_("Дата и время по Москве; можно оставить пустым."),
     )
     instance = forms.IntegerField(
-        label=_("Номер процесса"),
+        label=_("Процесс"),
         required=False,
         min_value=1,
         max_value=texts.MAX_ID,
+        widget=forms.Select,
         help_text=_("Необязательно: задача будет видна из карточки процесса."),
     )
 
@@ -44,6 +49,26 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["responsible"].queryset = directory.active_employees().order_by("full_name")
+        self.fields["instance"].widget.choices = self._instance_choices()
+
+    def _instance_choices(self) -> list[tuple[str, str]]:
+        """The instances the user sees, newest first, by their titles in words: a person picks a
+        process by what it is, not by a number looked up elsewhere. The list is the newest
+        :data:`PICKER_LIMIT`; one linked by ``?instance=`` (or sent) is kept even when older. The
+        choice is only a convenience: :meth:`clean_instance` checks the access again."""
+        visible = access.visible_instances(self.user).select_related("process__definition")
+        shown = list(visible.order_by("-started_at", "-pk")[:PICKER_LIMIT])
+        wanted = self.data.get("instance") if self.is_bound else self.initial.get("instance")
+        if str(wanted or "").isdigit() and int(wanted) not in {i.pk for i in shown}:
+            shown.extend(visible.filter(pk=int(wanted)))
+        choices = [("", _("— без процесса —"))]
+        for instance in shown:
+            label = _("%(title)s, №%(number)s, запущен %(day)s") % {
+                "title": process_title(instance), "number": instance.pk, "day": words.day(instance.started_at)}
+            if instance.status != InstanceStatus.RUNNING:
+                label += f" ({instance.get_status_display()})"
+            choices.append((str(instance.pk), label))
+        return choices
 
     def clean_title(self) -> str:
         title = (self.cleaned_data.get("title") or "").strip()

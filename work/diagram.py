@@ -45,6 +45,8 @@ _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, san
 _FONT_SIZE = 12.0
 _CHAR_WIDTH = 0.6  # average glyph width in em; Cyrillic runs a little wider than Latin
 _LINE_HEIGHT = 1.2
+#: The smallest font a long name shrinks to inside its shape (still legible at 100 % zoom).
+_MIN_FONT_SIZE = 9.0
 _PAD = 20.0
 _POOL_BAND = 30.0  # bpmn-js convention: width of the name band on the left of pools and lanes
 
@@ -128,16 +130,30 @@ def _bounds(el: etree._Element | None) -> _Box | None:
     return box if all(map(math.isfinite, (box.x, box.y, box.w, box.h))) and box.w >= 0 <= box.h else None
 
 
-def _wrap(text: str, width: float, size: float = _FONT_SIZE, max_lines: int | None = None) -> list[str]:
-    """Wrap by an estimated glyph width: no font metrics on the server, so err on the narrow side."""
+def _wrap(text: str, width: float, size: float = _FONT_SIZE) -> list[str]:
+    """Wrap by an estimated glyph width: no font metrics on the server, so err on the narrow side.
+
+    Words are never broken and nothing is cut with «…»: a name too long for its shape gets a smaller
+    font (:func:`_fitted`), and its full text is in the shape's ``<title>`` for a hover anyway.
+    """
     per_line = max(1, int(width / (size * _CHAR_WIDTH)))
     lines: list[str] = []
     for para in text.splitlines():
-        lines.extend(textwrap.wrap(para, per_line, break_long_words=True) or ([""] if lines else []))
-    if max_lines is not None and len(lines) > max(1, max_lines):
-        lines = lines[: max(1, max_lines)]
-        lines[-1] = lines[-1][: max(1, per_line - 1)].rstrip() + "…"
+        lines.extend(textwrap.wrap(para, per_line, break_long_words=False) or ([""] if lines else []))
     return lines
+
+
+def _fitted(text: str, width: float, height: float) -> tuple[list[str], float]:
+    """The lines and font size at which ``text`` fits a ``width`` × ``height`` box: the usual size
+    when it fits, else down to :data:`_MIN_FONT_SIZE` (and at that size it may run past the box,
+    which reads better than a word cut in half)."""
+    size = _FONT_SIZE
+    while True:
+        lines = _wrap(text, width, size)
+        longest = max((len(line) for line in lines), default=0) * size * _CHAR_WIDTH
+        if size <= _MIN_FONT_SIZE or (len(lines) * size * _LINE_HEIGHT <= height and longest <= width):
+            return lines, size
+        size -= 0.5
 
 
 def _text(parent: etree._Element, lines: list[str], x: float, y: float, *, size: float = _FONT_SIZE,
@@ -152,7 +168,9 @@ def _text(parent: etree._Element, lines: list[str], x: float, y: float, *, size:
         attrs["transform"] = f"rotate(-90 {_n(x)} {_n(y)})"
     el = _sub(parent, "text", attrs)
     for i, line in enumerate(lines):
-        _sub(el, "tspan", {"x": x, "dy": 0 if i == 0 else lh}, line)
+        # A space ends every line but the last: the text's textContent (what a screen reader or a
+        # copy reads) would otherwise run «Контрагент не» and «нужен» together.
+        _sub(el, "tspan", {"x": x, "dy": 0 if i == 0 else lh}, line if i == len(lines) - 1 else line + " ")
 
 
 def _badge(parent: etree._Element, state: str, cx: float, cy: float) -> None:
@@ -253,6 +271,8 @@ def _node(parent: etree._Element, ref: str, el: etree._Element | None, kind: str
     stroke, fill, width = _PALETTE[state]
     name = (el.get("name") or "").strip() if el is not None else ""
     g = _sub(parent, "g", {"class": f"node node-{state}", "data-element-id": ref, "data-kind": kind})
+    if name:  # the full name on hover, whatever the wrapping did to fit the shape
+        _sub(g, "title", None, name)
     badge_at = (box.x + box.w - 2, box.y + 2)
     if kind in _EVENTS:
         _event(g, el, kind, box, stroke, fill, width)
@@ -280,9 +300,8 @@ def _node(parent: etree._Element, ref: str, el: etree._Element | None, kind: str
             _text(g, _wrap(name, box.w - 20), box.x + 10, box.y + 4, anchor="start", valign="top")
         else:
             inner = 16 if kind in {"userTask", "serviceTask", "scriptTask"} else 4
-            fits = int((box.h - inner - 16) // (_FONT_SIZE * _LINE_HEIGHT))
-            lines = _wrap(name, box.w - 12, max_lines=fits)
-            _text(g, lines, box.cx, box.cy + inner / 4)
+            lines, size = _fitted(name, box.w - 12, box.h - inner - 8)
+            _text(g, lines, box.cx, box.cy + inner / 4, size=size)
         if (kind in _SUBPROCESSES and not expanded) or kind == "callActivity":
             mx, my = box.cx - 7, box.y + box.h - 16
             _sub(g, "path", {"d": f"M{_n(mx)} {_n(my)} h14 v14 h-14 Z M{_n(mx + 7)} {_n(my + 3)} v8 "
@@ -302,10 +321,12 @@ def _container(parent: etree._Element, el: etree._Element | None, kind: str, box
     name = (el.get("name") or "") if el is not None else ""
     if horizontal:
         _sub(g, "path", {"d": f"M{_n(box.x + _POOL_BAND)} {_n(box.y)} v{_n(box.h)}", **line})
-        _text(g, _wrap(name, box.h - 10, max_lines=2), box.x + _POOL_BAND / 2, box.cy, rotate=True)
+        lines, size = _fitted(name, box.h - 10, _POOL_BAND - 4)
+        _text(g, lines, box.x + _POOL_BAND / 2, box.cy, size=size, rotate=True)
     else:
         _sub(g, "path", {"d": f"M{_n(box.x)} {_n(box.y + _POOL_BAND)} h{_n(box.w)}", **line})
-        _text(g, _wrap(name, box.w - 10, max_lines=2), box.cx, box.y + _POOL_BAND / 2)
+        lines, size = _fitted(name, box.w - 10, _POOL_BAND - 4)
+        _text(g, lines, box.cx, box.y + _POOL_BAND / 2, size=size)
 
 
 def _defs(svg: etree._Element, prefix: str) -> None:
@@ -346,8 +367,10 @@ def _edge(parent: etree._Element, el: etree._Element | None, edge: etree._Elemen
         attrs.update({"stroke-dasharray": "2 3", "stroke-width": 1.2})
         if kind != "association" or (el is not None and el.get("associationDirection") in {"One", "Both"}):
             attrs["marker-end"] = f"url(#{prefix}-open-arrow)"
-    _sub(g, "polyline", attrs)
     name = (el.get("name") or "").strip() if el is not None else ""
+    if name:
+        _sub(g, "title", None, name)
+    _sub(g, "polyline", attrs)
     if name:
         label = _bounds(edge.find(_q(BPMNDI_NS, "BPMNLabel")))
         size = _FONT_SIZE - 1

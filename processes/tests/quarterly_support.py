@@ -3,6 +3,7 @@ and do a step the way the API and the pages do it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -85,6 +86,9 @@ def russian_labels(path: Path) -> set[str]:
     root = ET.parse(path).getroot()  # noqa: S314  (our own file)
     texts = {el.get(attr) for el in root.iter() for attr in ("name", "label") if el.get(attr)}
     texts |= {el.get("value") for el in root.iter() if el.get("name") in ("title", "description") and el.get("value")}
+    for el in root.iter():  # a decision field's lines under its buttons: a JSON object of texts
+        if el.get("name") == "descriptions" and el.get("value"):
+            texts |= set(json.loads(el.get("value")).values())
     return {t for t in texts if any("а" <= c.lower() <= "я" for c in t)}
 
 

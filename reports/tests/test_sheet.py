@@ -76,7 +76,7 @@ def test_the_pdf_says_who_decided_what_and_when_in_cyrillic(approved, demo, api_
         demo["sales_head"].full_name,
         demo["findir"].full_name,
         "Согласовать контрагента",  # the step (its title wraps in the narrow column)
-        "Не согласовать",
+        "На доработку",
         "Согласовать",
         "Проверьте реквизиты банка",
         "Лимит согласован",
@@ -111,11 +111,11 @@ def test_the_xlsx_holds_the_same_rows(approved, demo, api_client):
     reject = steps[2]
     assert reject[1] == "Согласовать контрагента (руководитель)"
     assert reject[3] == demo["sales_head"].full_name
-    assert reject[4:7] == ("Не согласовать", "Проверьте реквизиты банка", "01.03.2027 10:00")
+    assert reject[4:7] == ("На доработку", "Проверьте реквизиты банка", "01.03.2027 10:00")
     assert reject[7] == "01.03.2027 11:00" and reject[9] == "нет"
     assert [row[4] for row in steps[1:]] == [
         "Отправить на согласование",
-        "Не согласовать",
+        "На доработку",
         "Отправить на согласование",
         "Согласовать",
         "Согласовать",

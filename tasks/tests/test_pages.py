@@ -141,3 +141,31 @@ def test_the_list_makes_the_same_queries_for_few_and_many_tasks(demo, login):
     for n in range(20):
         create_task(title=f"Задача {n}", responsible=demo["manager2"], created_by=demo["sales_head"])
     assert count() == few
+
+
+def test_the_new_task_picks_a_process_among_those_the_user_sees(demo, login, processes):
+    """Issue 17: a picker of the instances the user sees, by title in words, newest first; not a
+    bare number field. The server still refuses an instance the user may not see."""
+    import re
+
+    from engine import actions
+    from engine.models import Instance
+
+    older = actions.start("t_task_step", by=demo["manager1"].user)
+    newer = actions.start("t_task_step", by=demo["manager1"].user)
+    Instance.objects.filter(pk=newer.pk).update(title="Шаг-задача на 2027-Q1")
+    hidden = actions.start("t_task_step", by=demo["director"].user)
+    page = login("manager1").get("/tasks/new/", {"instance": older.pk}).content.decode()
+    picker = re.search(r'<select name="instance"[^>]*>(.*?)</select>', page, re.S)
+    assert picker is not None
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', picker[1])
+    assert [value for value, _selected, _label in options] == ["", str(newer.pk), str(older.pk)]
+    assert options[1][2].startswith(f"Шаг-задача на I квартал 2027 г., №{newer.pk}, запущен ")
+    assert options[2][1] == " selected"
+    assert str(hidden.pk) not in [value for value, _selected, _label in options]
+
+    response = login("manager1").post("/tasks/new/", {
+        "title": "Позвонить", "responsible": "manager1", "instance": str(hidden.pk)})
+    assert response.status_code == 400
+    assert "Процесс с таким номером не найден" in response.content.decode()
+    assert not Task.objects.filter(title="Позвонить").exists()

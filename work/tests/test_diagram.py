@@ -136,8 +136,8 @@ def test_names_are_drawn_and_wrapped(approval_xml):
     nodes = _groups(svg, "node")
     lines = [t.text for t in nodes["prepare_request"].iter(f"{SVG}tspan")]
     assert len(lines) > 1
-    assert " ".join(lines) == "Подготовить заявку на скидку"
-    edge_text = "".join(_groups(svg, "edge")["flow_rework"].itertext())
+    assert "".join(lines) == "Подготовить заявку на скидку"  # each line but the last ends with a space
+    edge_text = "".join(_groups(svg, "edge")["flow_rework"].find(f"{SVG}text").itertext())
     assert edge_text == "Доработать"
 
 
@@ -214,9 +214,9 @@ def test_pools_lanes_and_unknown_kinds(lanes_xml):
     nodes = _groups(svg, "node")
     store = nodes["crm_store"]  # not a kind the renderer knows: a plain rectangle with its name
     assert store.find(f"{SVG}rect").get("rx") == "0"
-    assert "".join(store.itertext()) == "CRM"
+    assert "".join(store.find(f"{SVG}text").itertext()) == "CRM"
     assert nodes["review_terms"].get("class") == "node node-current"
-    assert "Проверить кредитный лимит" in " ".join(_groups(svg, "annotation")["note"].itertext())
+    assert "Проверить кредитный лимит" in "".join(_groups(svg, "annotation")["note"].itertext())
     assert "association" in _groups(svg, "edge")["note_link"].get("class")
 
 
@@ -263,3 +263,29 @@ def test_names_below_unlabelled_events_stay_clear_of_the_legend():
     legend = next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "legend")
     assert last_baseline < float(legend.find(f".//{SVG}rect").get("y"))
     assert _view_box(svg)[0] < -20  # the centred name is wider than the circle
+
+
+def test_names_read_whole_words_fit_their_shapes_and_show_in_full_on_hover():
+    """Issue 17: «Контрагент ненужен» (two lines read together) and names cut with «…»."""
+    xml = (Path(__file__).resolve().parents[2] / "processes" / "add_counterparty.bpmn").read_bytes()
+    svg = _svg(xml)
+    nodes = _groups(svg, "node")
+    end = nodes["end_rejected"]
+    assert "".join(end.find(f"{SVG}text").itertext()) == "Контрагент не нужен"
+    assert end.find(f"{SVG}title").text == "Контрагент не нужен"
+    assert "…" not in etree.tostring(svg, encoding="unicode")
+    shapes = {s.get("bpmnElement"): s for s in etree.fromstring(xml).iter(f"{{{BPMNDI_NS}}}BPMNShape")}
+    for ref, g in nodes.items():
+        name = g.find(f"{SVG}title")
+        rect = g.find(f"{SVG}rect")
+        if name is None or rect is None or g.get("data-kind") not in {"userTask", "serviceTask"}:
+            continue
+        text = g.find(f"{SVG}text")
+        lines = [t.text.strip() for t in text.iter(f"{SVG}tspan")]
+        assert " ".join(lines) == name.text, ref  # every word, none cut
+        bounds = shapes[ref].find(f"{{{DC_NS}}}Bounds")
+        size = float(text.get("font-size"))
+        assert len(lines) * size * 1.2 <= float(bounds.get("height")), ref
+        assert max(len(line) for line in lines) * size * 0.6 <= float(bounds.get("width")), ref
+    edge = _groups(svg, "edge")["f_not_needed"]
+    assert edge.find(f"{SVG}title").text == "Контрагент не нужен"

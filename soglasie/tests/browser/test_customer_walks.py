@@ -112,7 +112,7 @@ def test_adding_a_counterparty_with_a_wrong_inn_and_a_rejection(ui, sign_in, cus
     ui.get_by_role("link", name="Согласовать контрагента (руководитель)").click()
     expect(ui.get_by_text(INN).first).to_be_visible()
     ui.get_by_label("Комментарий", exact=True).fill("Уточните юридический адрес: нужен офис")
-    ui.get_by_role("button", name="Не согласовать").click()
+    ui.get_by_role("button", name="На доработку").click()
     expect(ui.locator(".message-success")).to_be_visible()
 
     # The manager sees the comment above the card, already filled with the last submission.
@@ -187,7 +187,7 @@ def test_trade_conditions_with_one_rejection(ui, sign_in, customer_processes):
     open_from_feed(ui, "Согласовать реестр базовых скидок")
     expect(ui.get_by_role("link", name="https://docs.example/base-discounts/v1").first).to_be_visible()
     ui.get_by_label("Комментарий", exact=True).fill("Скидка сетям выше 12 % — обоснуйте")
-    ui.get_by_role("button", name="Не согласовать").click()
+    ui.get_by_role("button", name="На доработку").click()
     expect(ui.locator(".message-success")).to_be_visible()
 
     # The revision shows the director's comment and the link being revised.

@@ -92,7 +92,7 @@ def test_the_filters_narrow_the_list_without_a_reload(ui, sign_in, processes, de
 
     ui.get_by_label("Название").fill("q2")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("II квартал 2027 г.")
+    expect(rows.first).to_contain_text("II квартал 2027 г.")  # the stored 2027-Q2, in words
     assert "q=q2" in ui.url  # the filter lives in the URL
 
     ui.get_by_label("Название").fill("")
