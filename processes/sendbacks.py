@@ -3,7 +3,7 @@ not «Новое задание: «Внести правки…»», which says 
 
 Notify knows no process (``notify.handlers.SENT_BACK``); this rule knows ours: a rework step
 (``names.REWORK_STEPS``) opened right after a refusal (``decision`` «Не согласовать», or the finance
-director's ``reason`` «Нужны изменения»).
+director's ``reason`` «На доработку»).
 """
 
 from __future__ import annotations

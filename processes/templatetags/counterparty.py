@@ -24,7 +24,7 @@ register = template.Library()
 
 _DECISIONS = {DECISION_APPROVE: gettext_noop("Согласовать"), DECISION_REJECT: gettext_noop("Не согласовать")}
 _REASONS = {
-    REASON_NEEDS_CHANGES: gettext_noop("Нужны изменения"),
+    REASON_NEEDS_CHANGES: gettext_noop("На доработку"),
     REASON_NOT_NEEDED: gettext_noop("Контрагент не нужен"),
 }
 
