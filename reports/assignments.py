@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from base import clock, words
 from base.errors import Invalid
 from engine.queries import AssignmentFilter
+from engine.titles import instance_title
 from reports.workbook import workbook
-from work.templatetags.soglasie_ui import process_title
 
 #: The columns of the list, on the page and in the file.
 COLUMNS = [
@@ -51,7 +51,7 @@ def export(user: Any, spec: AssignmentFilter) -> bytes:
             state += ", " + _("просрочено")
         return [
             words.quarters_in(assignment.title),
-            process_title(instance) if instance.title else process,
+            instance_title(instance) if instance.title else process,
             assignment.assignee.full_name,
             assignment.due_at,
             state,

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from base import clock, texts, words
 from engine import access
 from engine.models import Instance, InstanceStatus
+from engine.titles import instance_title
 from org import directory
 from org.forms import EmployeeChoiceField
 from org.models import Employee
-from work.templatetags.soglasie_ui import process_title
 
 #: How many of the newest visible instances the picker offers (a director sees them all).
 PICKER_LIMIT = 200
@@ -64,7 +64,10 @@ class TaskForm(forms.Form):
         choices = [("", _("— без процесса —"))]
         for instance in shown:
             label = _("%(title)s, №%(number)s, запущен %(day)s") % {
-                "title": process_title(instance), "number": instance.pk, "day": words.day(instance.started_at)}
+                "title": instance_title(instance),
+                "number": instance.pk,
+                "day": words.day(instance.started_at),
+            }
             if instance.status != InstanceStatus.RUNNING:
                 label += f" ({instance.get_status_display()})"
             choices.append((str(instance.pk), label))

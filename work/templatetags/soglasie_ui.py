@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.conf import settings
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
-from base import words
-from engine.definitions import model_for
-from engine.expressions import ExpressionError, render
+from engine.titles import instance_title
 
 register = template.Library()
 
@@ -50,28 +47,5 @@ def unread_notifications(context: template.Context) -> int:
 
 @register.filter
 def process_title(instance: Any) -> str:
-    """An instance as its lists and crumbs name it: its title with quarters in words («Торговые
-    условия на I квартал 2027 г.»), the process's name in front only when the title does not already
-    begin with it (never «Торговые условия — Торговые условия на …»).
-
-    The stored title is Russian (rendered at the start); in another language the process's title
-    template is translated and rendered again over the instance's variables, so an English reader
-    sees "Trade conditions for Q1 2027" rather than the Russian sentence."""
-    name = str(gettext(instance.process.definition.name))
-    title = words.quarters_in(_translated_title(instance))
-    if not title or title == name or title.startswith(name):
-        return title or name
-    return f"{name} — {title}"
-
-
-def _translated_title(instance: Any) -> str:
-    stored = instance.title or ""
-    if (get_language() or settings.LANGUAGE_CODE).split("-")[0] == settings.LANGUAGE_CODE.split("-")[0]:
-        return stored
-    template = model_for(instance.process).properties.get("title")
-    if not template:
-        return stored
-    try:
-        return render(gettext(template), instance.variables or {}) or stored
-    except ExpressionError:
-        return stored
+    """An instance as its lists and crumbs name it (``engine.titles.instance_title``)."""
+    return instance_title(instance)
