@@ -358,7 +358,8 @@ def test_the_whole_process_through_the_pages(q, login):
 
     task = signing_task(instance)
     listed = people["director"].get("/tasks/").content.decode()
-    assert "Подпишите бонусные соглашения с клиентами" in listed and "Бонусные соглашения за IV квартал 2026 г." in listed
+    assert "Подпишите бонусные соглашения с клиентами" in listed
+    assert "Бонусные соглашения за IV квартал 2026 г." in listed
     assert people["director"].post(f"/tasks/{task.pk}/complete/").status_code == 302
     assert open_keys(instance) == ["attach_signed"]
     submit("sales_admin", "attach_signed", {"signed_urls": "\n".join(SIGNED)})
