@@ -29,6 +29,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from crm.validation import TEXT_FIELDS
+
 PAGE = 50
 """Rows a Bitrix24 list method returns per call (fixed by the portal)."""
 BATCH = 50
@@ -499,26 +501,8 @@ SOURCE_ID = "source_id"
 CONTACT_TARGETS = ("contacts.name", "contacts.position", "contacts.phone", "contacts.email")
 TARGETS: tuple[str, ...] = (
     SOURCE_ID,
-    "name",
-    "kind",
-    "legal_form",
-    "country",
-    "region",
-    "city",
-    "business_group",
-    "short_name",
-    "full_name",
-    "inn",
-    "kpp",
-    "ogrn",
-    "reg_number",
-    "legal_address",
-    "bank_bik",
-    "bank_name",
-    "bank_account",
-    "bank_corr_account",
-    "responsible",
-    "department",
+    # the card's own fields, as its rule book names them; a portal has no «руководитель» of a card
+    *(name for name in TEXT_FIELDS if name != "responsible_manager"),
     "created_on",
     *CONTACT_TARGETS,
 )
