@@ -39,6 +39,17 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _site_language() -> Any:
+    """Every test starts in the site's language: a request of an English reader activates English
+    for its thread (as every request does for its own), which must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("ru")
+    yield
+    translation.activate("ru")
+
+
 @pytest.fixture
 def demo(db: Any) -> dict[str, Any]:
     """The seeded demo company: ``demo["manager1"]`` is that login's Employee."""

@@ -18,7 +18,7 @@ router = Router(tags=["notifications"])
 class NotificationOut(Schema):
     id: int
     kind: str = Field(description="Вид, например " + ", ".join(Kind.values) + ".")
-    text: str
+    text: str = Field(alias="shown_text", description="Текст на языке запроса (русский по умолчанию).")
     url: str = Field(description="Страница, о которой уведомление (может быть пусто).")
     created_at: datetime
     read: bool

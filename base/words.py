@@ -27,15 +27,28 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 __all__ = [
     "day",
     "hours",
+    "in_site_language",
     "join",
     "moment",
     "number",
     "person",
     "position",
     "quarter",
+    "quarters_as_keys",
     "quarters_in",
     "schedule",
 ]
+
+
+
+def in_site_language() -> bool:
+    """Whether the reader reads the site's own language (Russian), in which stored texts are written:
+    only a reader of another language needs titles and notices named again."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0] == settings.LANGUAGE_CODE.split("-")[0]
+
 
 # ------------------------------------------------------------------------------------------ people
 
@@ -157,6 +170,33 @@ def quarters_in(text: Any) -> str:
     if not text:
         return "" if text is None else str(text)
     return _QUARTER.sub(lambda m: quarter(m.group(0)), str(text))
+
+
+_ROMAN_NUMBERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_SAID_QUARTERS = [
+    # «II квартал 2027 г.», «2 кв. 2027», «IV квартала»
+    re.compile(
+        r"\b(?P<q>IV|III|II|I|[1-4])(?:-?(?:й|го))?\s*кв(?:артал[а-я]*|\.)?(?:\s+(?P<year>[0-9]{4})(?:\s*г(?:од[а-я]*|\.)?)?)?",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(?P<year>[0-9]{4})\s+Q(?P<q>[1-4])\b", re.IGNORECASE),  # "2027 Q2"
+    # "Q2 2027", "Q2"; not the Q of a key already written (``2027-Q2``)
+    re.compile(r"(?<![-\w])Q(?P<q>[1-4])(?:\s+(?P<year>[0-9]{4}))?\b", re.IGNORECASE),
+]
+
+
+def quarters_as_keys(text: str) -> str:
+    """A search as people type it, with each quarter in words turned back into the stored key:
+    «II квартал 2027 г.» and "Q2 2027" find the titles stored with ``2027-Q2``; a quarter without a
+    year («II квартал») finds it in any year (``-Q2``). The inverse of :func:`quarters_in`."""
+
+    def key(match: re.Match[str]) -> str:
+        number = _ROMAN_NUMBERS[match["q"].lower()]
+        return f"{match['year'] or ''}-Q{number}"
+
+    for pattern in _SAID_QUARTERS:
+        text = pattern.sub(key, text)
+    return text
 
 
 # ------------------------------------------------------------------------------------------ lists

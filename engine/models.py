@@ -16,7 +16,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Left
 from django.utils.translation import gettext_lazy as _
 
-from base import clock
+from base import clock, words
 from engine.forms import DECISION_FIELDS
 from org.models import Employee
 
@@ -277,8 +277,8 @@ class Assignment(models.Model):
         LIKE folds only ASCII), the process by the key copied onto the row (no join).
         """
         condition = Q()
-        if text:
-            condition &= Q(title_search__contains=text.casefold())
+        if text:  # «II квартал 2027 г.» finds «… на 2027-Q2», as the lists show it (``base.words``)
+            condition &= Q(title_search__contains=words.quarters_as_keys(text).casefold())
         if process:
             condition &= Q(process_key=process)
         return condition

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base import words
 from discussion.models import Comment
@@ -25,6 +25,7 @@ from files.hooks import split_owner
 from notify import links
 from notify.models import Kind, Notification, OutboxEmail
 from notify.services import build, mailed, write
+from notify.texts import Moment, Phrase, Title, Words
 from org import directory
 from org.models import Employee
 
@@ -56,14 +57,18 @@ def _assigned(event: Event) -> list[Pair]:
     back = next((found for rule in SENT_BACK if (found := rule(assignment, event.instance)) is not None), None)
     if back is not None:
         reason, reviewer = back
-        text = _("Возвращено на доработку: %(reason)s — %(name)s") % {
-            "reason": reason or assignment.title,
-            "name": words.person(reviewer),
-        }
+        name = words.person(reviewer)
+        text = (
+            Phrase(gettext_noop("Возвращено на доработку: %(reason)s — %(name)s"), reason=reason, name=name)
+            if reason
+            else Phrase(
+                gettext_noop("Возвращено на доработку: %(title)s — %(name)s"), title=Title(assignment.title), name=name
+            )
+        )
     else:
-        text = _("Новое задание: «%(title)s»") % {"title": assignment.title}
+        text = Phrase(gettext_noop("Новое задание: «%(title)s»"), title=Title(assignment.title))
     if assignment.due_at:
-        text += _(", срок %(due)s") % {"due": local_time(assignment.due_at)}
+        text += Phrase(gettext_noop(", срок %(due)s"), due=Moment(assignment.due_at))
     # Decisions from the e-mail: links only for a mail that goes out (nobody could use the others).
     buttons = links.issue(assignment, event.instance) if mailed(assignment.assignee, Kind.ASSIGNED) else []
     return [_about(assignment.assignee, Kind.ASSIGNED, text, event, buttons=buttons)]
@@ -72,12 +77,12 @@ def _assigned(event: Event) -> list[Pair]:
 def _moved(event: Event) -> list[Pair]:
     """Both are told; the e-mail links of the assignment die (they were the previous assignee's)."""
     links.revoke(event.assignment)
-    title = event.assignment.title
+    title = Title(event.assignment.title)
     target: Employee = event.data["target"]
-    text_new = _("Вам передано задание «%(title)s»") % {"title": title}
+    text_new = Phrase(gettext_noop("Вам передано задание «%(title)s»"), title=title)
     if event.data.get("comment"):
-        text_new += f". {event.data['comment']}"
-    text_old = _("Задание «%(title)s» передано: %(name)s") % {"title": title, "name": target.full_name}
+        text_new += Phrase(". %(comment)s", comment=event.data["comment"])
+    text_old = Phrase(gettext_noop("Задание «%(title)s» передано: %(name)s"), title=title, name=target.full_name)
     return [
         _about(target, Kind.REASSIGNED, text_new, event),
         _about(event.data["previous"], Kind.REASSIGNED, text_old, event),
@@ -86,26 +91,28 @@ def _moved(event: Event) -> list[Pair]:
 
 def _reminder(event: Event) -> list[Pair]:
     assignment = event.assignment
-    text = _("Напоминание: задание «%(title)s» ждёт выполнения, срок %(due)s") % {
-        "title": assignment.title,
-        "due": local_time(assignment.due_at),
-    }
+    text = Phrase(
+        gettext_noop("Напоминание: задание «%(title)s» ждёт выполнения, срок %(due)s"),
+        title=Title(assignment.title),
+        due=Moment(assignment.due_at),
+    )
     return [_about(assignment.assignee, Kind.REMINDER, text, event)]
 
 
 def _overdue(event: Event) -> list[Pair]:
     """One notice to the assignee and one to their line manager."""
     assignment = event.assignment
-    due = local_time(assignment.due_at)
-    text = _("Просрочено задание «%(title)s» (срок был %(due)s)") % {"title": assignment.title, "due": due}
+    title, due = Title(assignment.title), Moment(assignment.due_at)
+    text = Phrase(gettext_noop("Просрочено задание «%(title)s» (срок был %(due)s)"), title=title, due=due)
     pairs = [_about(assignment.assignee, Kind.OVERDUE, text, event)]
     manager = directory.line_manager(assignment.assignee)
     if manager is not None:
-        text = _("Просрочено задание «%(title)s» сотрудника %(name)s (срок был %(due)s)") % {
-            "title": assignment.title,
-            "name": assignment.assignee.full_name,
-            "due": due,
-        }
+        text = Phrase(
+            gettext_noop("Просрочено задание «%(title)s» сотрудника %(name)s (срок был %(due)s)"),
+            title=title,
+            name=assignment.assignee.full_name,
+            due=due,
+        )
         pairs.append(_about(manager, Kind.OVERDUE, text, event))
     return pairs
 
@@ -118,8 +125,8 @@ def _finished(event: Event) -> list[Pair]:
     if starter is None:
         return []
     outcome = event.data.get("outcome")
-    label = Outcome(outcome).label if outcome in Outcome.values else outcome
-    text = _("Процесс «%(title)s» завершён: %(outcome)s") % {"title": instance.title, "outcome": label}
+    label = Words(Outcome(outcome).label) if outcome in Outcome.values else outcome
+    text = Phrase(gettext_noop("Процесс «%(title)s» завершён: %(outcome)s"), title=Title(instance.title), outcome=label)
     return [build(starter, Kind.PROCESS_FINISHED, text, url=instance.get_absolute_url(), instance=instance)]
 
 
@@ -156,13 +163,13 @@ def on_comment_posted(
     thread's other participants that there is a new comment; never the author."""
     author = comment.author
     excerpt = comment.text if len(comment.text) <= EXCERPT else comment.text[: EXCERPT - 1] + "…"
-    words = {"name": author.full_name, "title": title, "text": excerpt}
+    said = {"name": author.full_name, "title": title, "text": excerpt}
     kind, owner_id = split_owner(comment.owner)
     told: set[int] = {author.pk}
     pairs: list[Pair] = []
     for people, text in (
-        (mentioned, _("%(name)s упоминает вас в обсуждении «%(title)s»: %(text)s") % words),
-        (participants, _("Новый комментарий в обсуждении «%(title)s», %(name)s: %(text)s") % words),
+        (mentioned, Phrase(gettext_noop("%(name)s упоминает вас в обсуждении «%(title)s»: %(text)s"), **said)),
+        (participants, Phrase(gettext_noop("Новый комментарий в обсуждении «%(title)s», %(name)s: %(text)s"), **said)),
     ):
         for person in people:
             if person.pk in told or not person.is_active:

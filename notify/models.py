@@ -35,6 +35,8 @@ class Notification(models.Model):
     recipient = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     text = models.TextField()
+    #: The phrase behind ``text`` (``notify.texts.Phrase``), rendered again for a reader of another language.
+    message = models.JSONField(default=list, blank=True, editable=False)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +58,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def shown_text(self) -> str:
+        """The text in the reader's language (``notify.texts.shown``)."""
+        from notify.texts import shown
+
+        return shown(self)
 
     @property
     def read(self) -> bool:

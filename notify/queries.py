@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from base import words
 from base.errors import NotFound
 from notify.models import Notification
 from org.access import employee_of
@@ -21,6 +22,9 @@ def inbox(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
     rows = Notification.objects.filter(recipient=me) if me is not None else Notification.objects.none()
     if unread:
         rows = rows.filter(read_at__isnull=True)
+    if not words.in_site_language():
+        # Titles are named again in the reader's language from their process (``notify.texts``).
+        rows = rows.select_related("assignment__instance__process", "instance__process__definition")
     return rows.order_by("-created_at", "-pk")
 
 

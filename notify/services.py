@@ -13,13 +13,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from base import words
 from engine import rows
 from notify.models import MAILED_KINDS, Notification, OutboxEmail
+from notify.texts import Phrase, in_site_language
 from org.models import Employee
 
 
-def notify(recipient: Employee, kind: str, text: str, **about: Any) -> Notification:
+def notify(recipient: Employee, kind: str, text: str | Phrase, **about: Any) -> Notification:
     """Create an in-app notification and, for the mailed kinds, an outbox e-mail, now.
 
     ``about`` is what :func:`build` takes: ``url`` and the ``assignment``, ``instance`` or ``task``.
@@ -32,7 +32,7 @@ def notify(recipient: Employee, kind: str, text: str, **about: Any) -> Notificat
 def build(
     recipient: Employee,
     kind: str,
-    text: str,
+    text: str | Phrase,
     *,
     url: str = "",
     assignment: Any = None,
@@ -45,9 +45,19 @@ def build(
     ``buttons`` (``notify.links.Button``: a label and an absolute url) are the decisions the e-mail
     offers besides its link to the page.
     """
-    text = words.quarters_in(text)  # «Торговые условия на I квартал 2027 г.», as every page says it
+    message = text.stored() if isinstance(text, Phrase) else []
+    # Stored in the site's language («Торговые условия на I квартал 2027 г.», as every page says it),
+    # whoever caused it; a Phrase is shown again in each reader's language (``notify.texts``).
+    text = in_site_language(text)
     notification = Notification(
-        recipient=recipient, kind=kind, text=text, url=url, assignment=assignment, instance=instance, task=task
+        recipient=recipient,
+        kind=kind,
+        text=text,
+        message=message,
+        url=url,
+        assignment=assignment,
+        instance=instance,
+        task=task,
     )
     return notification, _email(notification, recipient, kind, text, url, buttons)
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm import services as crm
 from crm.validation import REASON_SAME_INN_RUNNING
@@ -26,6 +27,7 @@ from engine.hooks import FormContext, ServiceContext, form_validator, service_ho
 from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus
 from notify.models import Kind
 from notify.services import notify
+from notify.texts import Phrase
 from org import directory
 from processes.names import ACTION_STOP, ADD_COUNTERPARTY, DECISION_APPROVE, FILL_CARD
 
@@ -111,7 +113,7 @@ def create_company(context: ServiceContext) -> dict[str, Any]:
             notify(
                 responsible,
                 Kind.COMPANY_CREATED,
-                _("Контрагент «%(name)s» добавлен") % {"name": company.name},
+                Phrase(gettext_noop("Контрагент «%(name)s» добавлен"), name=company.name),
                 url=company.get_absolute_url(),
                 instance=context.instance,
             )

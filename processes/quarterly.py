@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from discussion.models import Why
 from discussion.services import add_participants
@@ -24,6 +24,7 @@ from engine.hooks import ServiceContext, service_hook
 from files.models import StoredFile
 from notify.models import Kind
 from notify.services import notify
+from notify.texts import Phrase, Title
 from org import directory
 from org.models import Employee
 
@@ -62,9 +63,12 @@ def notify_start_recipients(context: ServiceContext) -> dict[str, Any]:
     """
     instance = context.instance
     people = _recipients(context.variables.get("recipients"))
-    text = _(
-        "Запущен процесс «%(title)s»: готовим реестр базовых скидок и реестр скидок, отсрочек и кредитных лимитов."
-    ) % {"title": instance.title}
+    text = Phrase(
+        gettext_noop(
+            "Запущен процесс «%(title)s»: готовим реестр базовых скидок и реестр скидок, отсрочек и кредитных лимитов."
+        ),
+        title=Title(instance.title),
+    )
     for person in people:
         notify(person, Kind.PROCESS_STARTED, text, url=_instance_link(instance, person), instance=instance)
     return {"start_recipients": [p.username for p in people]}
@@ -76,21 +80,22 @@ def notify_finish_recipients(context: ServiceContext) -> dict[str, Any]:
     instance = context.instance
     variables = context.variables
     people = _recipients(variables.get("recipients"))
-    text = _(
-        "Процесс «%(title)s» завершён, документы согласованы. "
-        "Реестр базовых скидок: %(base)s. Реестр скидок, отсрочек и кредитных лимитов: %(registry)s"
-    ) % {
-        "title": instance.title,
-        "base": _document(variables, "base_discounts"),
-        "registry": _document(variables, "conditions_registry"),
-    }
+    text = Phrase(
+        gettext_noop(
+            "Процесс «%(title)s» завершён, документы согласованы. "
+            "Реестр базовых скидок: %(base)s. Реестр скидок, отсрочек и кредитных лимитов: %(registry)s"
+        ),
+        title=Title(instance.title),
+        base=_document(variables, "base_discounts"),
+        registry=_document(variables, "conditions_registry"),
+    )
     add_participants(owner_of(instance), people, why=Why.RECIPIENT)
     for person in people:
         notify(person, Kind.PROCESS_FINISHED, text, url=instance.get_absolute_url(), instance=instance)
     return {"finish_recipients": [p.username for p in people]}
 
 
-def _document(variables: dict[str, Any], name: str) -> str:
+def _document(variables: dict[str, Any], name: str) -> str | Phrase:
     """An approved register as the notice names it: its link, or its file's name and version."""
     if variables.get(f"{name}_url"):
         return str(variables[f"{name}_url"])
@@ -98,4 +103,4 @@ def _document(variables: dict[str, Any], name: str) -> str:
     stored = StoredFile.objects.filter(pk=file_id).first() if isinstance(file_id, int) else None
     if stored is None:
         return "—"
-    return _("файл «%(name)s», версия %(version)s") % {"name": stored.name, "version": stored.version or 1}
+    return Phrase(gettext_noop("файл «%(name)s», версия %(version)s"), name=stored.name, version=stored.version or 1)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base import clock, texts
 from base.errors import Conflict, Forbidden, Invalid, NotFound
@@ -20,6 +21,7 @@ from engine import actions
 from engine.hooks import PlainTask
 from notify.models import Kind
 from notify.services import notify
+from notify.texts import Phrase
 from org import directory
 from org.access import is_administrator
 from org.models import Employee
@@ -62,7 +64,7 @@ def create_task(
     notify(
         responsible,
         Kind.TASK,
-        _("Новая задача: «%(title)s»") % {"title": task.title},
+        Phrase(gettext_noop("Новая задача: «%(title)s»"), title=task.title),
         url=task.get_absolute_url(),
         task=task,
         instance=instance,

@@ -14,16 +14,21 @@ inline SVG would leak into the whole HTML page; the ``node``/``node-<state>`` cl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import math
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from lxml import etree
+
+from base import words
+from engine.expressions import ExpressionError, render
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -393,8 +398,22 @@ def _name_of(model: Mapping[str, etree._Element], element_id: str) -> str:
     return ((el.get("name") or "").strip() if el is not None else "") or element_id
 
 
+def _named_for_the_reader(root: etree._Element, variables: Mapping[str, Any] | None) -> None:
+    """Every name in the reader's language (the BPMN files' Russian names are in the catalogs), and,
+    for an instance, its placeholders filled («… на I квартал 2027 г.», not «… на {quarter}»)."""
+    for el in root.iter(_q(BPMN_NS, "*")):
+        name = el.get("name")
+        if not name or not name.strip():
+            continue
+        shown = gettext(name.strip())
+        if variables is not None and "{" in shown:
+            with contextlib.suppress(ExpressionError):  # a name that is not a template stays as it is
+                shown = words.quarters_in(render(shown, dict(variables)))
+        el.set("name", shown)
+
+
 def render_svg(xml: bytes, *, states: Mapping[str, str] | None = None, legend: bool = True,
-               title: str | None = None) -> str:
+               title: str | None = None, variables: Mapping[str, Any] | None = None) -> str:
     """Draw a BPMN 2.0 file's diagram as a self-contained, scalable SVG string.
 
     ``states`` maps flow node ids to ``done``/``current``/``overdue``; unlisted nodes are neutral.
@@ -406,6 +425,7 @@ def render_svg(xml: bytes, *, states: Mapping[str, str] | None = None, legend: b
     if bad := {s for s in states.values() if s not in STATES}:
         raise ValueError(f"Unknown diagram state(s) {sorted(bad)}; expected one of {STATES}.")
     root = _parse(xml)
+    _named_for_the_reader(root, variables)
     model = {el.get("id"): el for el in root.iter(_q(BPMN_NS, "*")) if el.get("id")}
     plane = root.find(f".//{_q(BPMNDI_NS, 'BPMNPlane')}")
     shapes = list(plane.iter(_q(BPMNDI_NS, "BPMNShape"))) if plane is not None else []
@@ -497,9 +517,12 @@ def render_svg(xml: bytes, *, states: Mapping[str, str] | None = None, legend: b
     return mark_safe(etree.tostring(svg, encoding="unicode"))  # noqa: S308 - serialised by lxml, text escaped
 
 
-def svg_or_none(xml: str, states: Mapping[str, str] | None = None) -> str | None:
-    """The diagram of a stored version for a page, or None when its file has no usable diagram."""
+def svg_or_none(
+    xml: str, states: Mapping[str, str] | None = None, variables: Mapping[str, Any] | None = None
+) -> str | None:
+    """The diagram of a stored version for a page (an instance's with its ``variables``), or None
+    when its file has no usable diagram."""
     try:
-        return render_svg(xml.encode(), states=states or {})
+        return render_svg(xml.encode(), states=states or {}, variables=variables)
     except ValueError:
         return None

@@ -70,6 +70,8 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
     )
     timeline = []
     for entry in history:
+        if entry.assignment is not None:
+            entry.assignment.instance = item  # named in the reader's language without a query of its own
         data = entry.data or {}
         details = []
         if entry.event == HistoryEvent.COMPLETED:
@@ -102,7 +104,7 @@ def instance(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "instance": item,
         "definition": item.process.definition,
-        "svg": diagram.svg_or_none(item.process.xml, diagram_states(item, now)),
+        "svg": diagram.svg_or_none(item.process.xml, diagram_states(item, now), item.variables),
         "steps": [(a, a.is_overdue(now)) for a in steps],
         "timeline": timeline,
         "documents": documents_in(labels, item.variables, *[a.data for a in steps]),

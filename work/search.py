@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from base import words
 from crm.queries import CompanyFilter, may_see_companies
 from engine import access
 from engine.models import Assignment, Instance
@@ -33,7 +34,9 @@ def matching_instances(user: Any, text: str) -> QuerySet[Instance]:
     """Instances ``user`` sees whose title or process name has ``text``, or whose number it is."""
     condition = Q()
     for spelling in _spellings(text):
-        condition |= Q(title__icontains=spelling) | Q(process__definition__name__icontains=spelling)
+        condition |= Q(process__definition__name__icontains=spelling)
+    for spelling in _spellings(words.quarters_as_keys(text)):  # «II квартал 2027» finds «… 2027-Q2»
+        condition |= Q(title__icontains=spelling)
     if text.isdigit() and len(text) < 18:
         condition |= Q(pk=int(text))
     return (

@@ -144,3 +144,23 @@ def test_what_is_not_put_into_words_reads_as_the_expression(cron, lang):
 def test_a_list_joins_with_the_language_and(lang):
     assert words.join(["a"]) == "a"
     assert words.join(["a", "b", "c"]) == {"ru": "a, b и c", "en": "a, b and c"}[lang]
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("II квартал 2027 г.", "2027-Q2"),
+        ("на IV квартала 2026 года", "на 2026-Q4"),
+        ("2 кв. 2027", "2027-Q2"),
+        ("III квартал", "-Q3"),
+        ("Q1 2027", "2027-Q1"),
+        ("2027 Q4", "2027-Q4"),
+        ("q3", "-Q3"),
+        ("2027-Q1", "2027-Q1"),
+        ("Исполнитель IV", "Исполнитель IV"),
+    ],
+)
+def test_a_quarter_typed_in_words_searches_by_its_stored_key(typed, key):
+    assert words.quarters_as_keys(typed) == key
+    if key.startswith("20"):  # and back again: what the lists show is what finds it
+        assert words.quarters_as_keys(words.quarters_in(key)) == key

@@ -1,5 +1,6 @@
-"""Small template helpers of the people's pages: translated labels from BPMN files, the bell's count,
-an instance's name in lists. How names, dates and numbers read is ``{% load words %}`` (``org``)."""
+"""Small template helpers of the people's pages: translated labels from BPMN files, the bell's count.
+How names, dates and numbers read is ``{% load words %}`` (``org``), how instances and assignments
+are named ``{% load titles %}`` (``engine``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext
-
-from engine.titles import instance_title
 
 register = template.Library()
 
@@ -44,8 +43,3 @@ def unread_notifications(context: template.Context) -> int:
 
     return Notification.objects.filter(recipient=employee, read_at__isnull=True).count()
 
-
-@register.filter
-def process_title(instance: Any) -> str:
-    """An instance as its lists and crumbs name it (``engine.titles.instance_title``)."""
-    return instance_title(instance)
