@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# One test process per core (pytest-xdist); `make test PYTEST_WORKERS=0` runs in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint messages clean-venv
 
@@ -26,7 +28,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	@scripts/ensure-chromium
 	@scripts/ensure-poppler
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,8 @@ completed and delegated) — with ``--checks all``, once as a sales manager and 
 administrator, each with their bearer token. A bounded number of examples per operation keeps it
 near a minute on SQLite and PostgreSQL; run the CLI by hand with more to look further (README).
 
-One check is left out, because it is wrong for this API by design:
+One check is left out, because it is wrong for this API by design (and one for the multipart
+upload only, see ``CONFIG``):
 
 * ``positive_data_acceptance`` demands 2xx for every body the schema allows. The schema cannot say
   what a business rule needs: ``data`` of a completion is checked by that assignment's own form,
@@ -37,6 +38,15 @@ SCHEMATHESIS = "4.32.5"
 EXAMPLES = 25  # per operation and phase: the two runs together take about a minute
 SEED = 13  # the same cases every run; change it (or run the CLI by hand) to look elsewhere
 EXCLUDED = ["positive_data_acceptance"]
+#: A multipart form carries every field as text: a "boolean" ``name`` arrives as the string "false",
+#: which is a valid name, so "negative data" cannot be rejected there (schemathesis reports a
+#: changed type that the wire does not carry). Every other check still runs on the upload.
+CONFIG = """
+[[operations]]
+include-path = "/api/v1/files"
+include-method = "POST"
+checks.negative_data_rejection.enabled = false
+"""
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -104,6 +114,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
         "--report-dir",
         str(tmp_path),
     ]
+    (tmp_path / "schemathesis.toml").write_text(CONFIG)  # read from the working directory
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-20_000:]
