@@ -40,11 +40,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base import clock
 from crm.models import CompanyStatus, LookupUsage, PartyRecord
 from crm.regions import resolve_region
 from crm.validation import check_inn, check_kpp
+from notify.texts import Phrase, Words
 
 log = logging.getLogger(__name__)
 
@@ -377,26 +379,37 @@ def standing(inn: str, kpp: str = "", *, live: bool = False) -> PartyRecord | No
 def status_warning(inn: str, status: str, liquidation_date: dt.date | None, as_of: dt.date | None = None) -> str | None:
     """The warning for a company that is not active (liquidated, bankrupt, in liquidation,
     reorganizing), with the date; None for an active or unknown one."""
+    phrase = status_phrase(inn, status, liquidation_date, as_of)
+    return str(phrase) if phrase is not None else None
+
+
+def status_phrase(
+    inn: str, status: str, liquidation_date: dt.date | None, as_of: dt.date | None = None
+) -> Phrase | None:
+    """:func:`status_warning` as a notice's phrase, so its reader gets it in their own language."""
     if status in (CompanyStatus.ACTIVE, CompanyStatus.UNKNOWN, ""):
         return None
     states = {
-        CompanyStatus.LIQUIDATED: _("компания ликвидирована"),
-        CompanyStatus.LIQUIDATING: _("компания в процессе ликвидации"),
-        CompanyStatus.BANKRUPT: _("компания признана банкротом"),
-        CompanyStatus.REORGANIZING: _("компания в процессе реорганизации"),
+        CompanyStatus.LIQUIDATED: gettext_noop("компания ликвидирована"),
+        CompanyStatus.LIQUIDATING: gettext_noop("компания в процессе ликвидации"),
+        CompanyStatus.BANKRUPT: gettext_noop("компания признана банкротом"),
+        CompanyStatus.REORGANIZING: gettext_noop("компания в процессе реорганизации"),
     }
     state = states.get(status)
     if state is None:
         return None
     date = liquidation_date or as_of
     if date is not None:
-        return _("ИНН %(inn)s: %(state)s, дата: %(date)s (по данным %(source)s)") % {
-            "inn": inn,
-            "state": state,
-            "date": formats.date_format(date, "d.m.Y"),
-            "source": SOURCE_NAME,
-        }
-    return _("ИНН %(inn)s: %(state)s (по данным %(source)s)") % {"inn": inn, "state": state, "source": SOURCE_NAME}
+        return Phrase(
+            gettext_noop("ИНН %(inn)s: %(state)s, дата: %(date)s (по данным %(source)s)"),
+            inn=inn,
+            state=Words(state),
+            date=formats.date_format(date, "d.m.Y"),
+            source=SOURCE_NAME,
+        )
+    return Phrase(
+        gettext_noop("ИНН %(inn)s: %(state)s (по данным %(source)s)"), inn=inn, state=Words(state), source=SOURCE_NAME
+    )
 
 
 def record_warning(record: PartyRecord | None) -> str | None:

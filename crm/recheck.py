@@ -33,8 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop
 
 from base import clock
 from crm import lookup
@@ -42,6 +41,7 @@ from crm.models import ChangeAction, Company, CompanyChange, CompanyStatus, Look
 from crm.services import card_of, diff_cards
 from notify.models import Kind
 from notify.services import notify
+from notify.texts import Phrase
 from org import directory
 
 log = logging.getLogger(__name__)
@@ -209,8 +209,7 @@ def _tell_responsible(company: Company, party: lookup.Party) -> int:
         person = directory.line_manager(person)
     if person is None:
         return 0
-    with override(settings.LANGUAGE_CODE):
-        warning = lookup.status_warning(party.inn, party.status, party.liquidation_date, party.actuality_date)
-        text = _("Контрагент «%(name)s»: %(warning)s") % {"name": company.name, "warning": warning}
+    warning = lookup.status_phrase(party.inn, party.status, party.liquidation_date, party.actuality_date)
+    text = Phrase(gettext_noop("Контрагент «%(name)s»: %(warning)s"), name=company.name, warning=warning)
     notify(person, Kind.COMPANY_STATUS, text, url=company.get_absolute_url())
     return 1

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from base import clock
 from crm import lookup, recheck
@@ -107,6 +107,11 @@ def test_changes_are_recorded_and_the_responsible_is_told_when_it_stops_being_ac
     assert notice.text == (
         f"Контрагент «Ромашка»: ИНН {ACTIVE}: компания ликвидирована, дата: 15.03.2024 (по данным DaData)"
     )
+    with translation.override("en"):  # its reader in English gets it in English
+        assert notice.shown_text == (
+            f"Counterparty “Ромашка”: INN {ACTIVE}: the company has been liquidated, date: 15.03.2024"
+            " (according to DaData)"
+        )
     assert notice.url == company.get_absolute_url()
     assert OutboxEmail.objects.filter(notification=notice).exists() == bool(manager.user.email)
     # Still liquidated a month on: no second notice.
