@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from analytics.models import Baseline
 from base import clock
@@ -196,7 +197,7 @@ def compute(
         processes.append(
             {
                 "process": key,
-                "name": definition.name,
+                "name": gettext(definition.name),
                 "started": started.get(key, 0),
                 "finished": finished,
                 "outcomes": dict(sorted(outcomes.get(key, {}).items())),
@@ -540,8 +541,8 @@ _PLACEHOLDER = re.compile(r"\s*(?:\b(?:на|за|по|для|for|of)\s+)?\{[^}]*
 
 
 def _step_order(definition: ProcessDefinition) -> dict[str, tuple[int, str]]:
-    """Step keys in the order of the process file, with their titles ({quarter} and its preposition
-    left out)."""
+    """Step keys in the order of the process file, with their titles in the reader's language
+    ({quarter} and its preposition left out)."""
     if definition.current is None:
         return {}
     try:
@@ -550,7 +551,7 @@ def _step_order(definition: ProcessDefinition) -> dict[str, tuple[int, str]]:
         log.warning("figures: cannot read the steps of %s", definition.key, exc_info=True)
         return {}
     return {
-        key: (position, _PLACEHOLDER.sub("", task.title).strip() or key)
+        key: (position, _PLACEHOLDER.sub("", gettext(task.title)).strip() or key)
         for position, (key, task) in enumerate(model.user_tasks.items())
     }
 

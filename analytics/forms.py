@@ -42,7 +42,7 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["process"].choices = [("", _("Все процессы"))] + [
-            (d.key, d.name) for d in ProcessDefinition.objects.order_by("name")
+            (d.key, _(d.name)) for d in ProcessDefinition.objects.order_by("name")
         ]
         # the query string says "from", a Python keyword
         self.fields["from"] = self.fields.pop("from_")

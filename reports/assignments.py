@@ -45,7 +45,7 @@ def export(user: Any, spec: AssignmentFilter) -> bytes:
 
     def line(assignment: Any) -> list[Any]:
         instance = assignment.instance
-        process = instance.process.definition.name
+        process = _(instance.process.definition.name)
         state = str(assignment.get_status_display())
         if assignment.is_overdue(now):
             state += ", " + _("просрочено")

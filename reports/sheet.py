@@ -196,7 +196,7 @@ def build(instance: Instance) -> Sheet:
     if instance.outcome:
         state += f" — {Outcome.label_of(instance.outcome)}"
     facts = [
-        (_("Процесс"), f"{definition.name}, " + _("версия %(v)s") % {"v": instance.process.version}),
+        (_("Процесс"), f"{_(definition.name)}, " + _("версия %(v)s") % {"v": instance.process.version}),
         (_("Экземпляр"), f"№ {instance.pk}" + (f" — {words.quarters_in(instance.title)}" if instance.title else "")),
         (_("Состояние"), state),
         (_("Запустил"), _name(instance.started_by) or _("по расписанию")),

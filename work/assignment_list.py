@@ -134,7 +134,7 @@ def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
 
 def _process_options() -> list[tuple[str, Any]]:
     processes = ProcessDefinition.objects.order_by("name").values_list("key", "name")
-    return [("", _("Все процессы")), *processes]
+    return [("", _("Все процессы")), *((key, _(name)) for key, name in processes)]
 
 
 @require_GET

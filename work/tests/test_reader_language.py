@@ -81,3 +81,14 @@ def test_a_quarter_in_words_finds_what_the_lists_show(demo, login):
         assert RUSSIAN in found, typed
         assert f"/instances/{instance.pk}/" in client.get("/search/", {"q": typed}).content.decode(), typed
     assert RUSSIAN not in client.get("/assignments/", {"q": "II квартал 2027"}).content.decode()
+
+
+def test_process_names_read_in_the_readers_language(demo, login):
+    _started(demo)
+    client = login("sales_head")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in ("/", "/assignments/", "/processes/", "/analytics/"):
+        page = client.get(url).content.decode()
+        assert "Trade conditions" in page, url
+        for russian in ("Торговые условия", "Бонусные соглашения", "Добавление контрагента"):
+            assert russian not in page, (url, russian)
