@@ -188,6 +188,16 @@ def functions(
     def employee(username: Any) -> str | None:
         return _active_or_manager(username)
 
+    def one_of(*usernames: Any) -> str | None:
+        """Camunda's ``candidateUsers``: of the active listed people, the one with the fewest open
+        assignments (the rule ``role()`` follows), passing over those four eyes exclude."""
+        names = [str(name) for name in usernames]
+        person = least_busy_of(names)
+        if eyes is not None and eyes.excludes(person):
+            found(person)
+            person = least_busy_of(names, exclude=set(eyes.reasons))
+        return found(person)
+
     def performer(key: str) -> str | None:
         done = (
             instance.assignments.filter(key=str(key), status=AssignmentStatus.DONE)
@@ -199,7 +209,7 @@ def functions(
             return None
         return _active_or_manager(done.completed_by.username)
 
-    return {"role": role, "manager_of": manager_of, "employee": employee, "performer": performer}
+    return {"role": role, "manager_of": manager_of, "employee": employee, "performer": performer, "one_of": one_of}
 
 
 def employees(where: str, params: list[Any], order: str = "") -> list[Employee]:
@@ -234,13 +244,29 @@ def least_busy_holder(code: str, exclude: set[int] | None = None) -> Employee | 
     """Of ``directory.role_holders(code)`` (active people, active logins, holding the role), the one
     with the fewest open assignments, ties to the lowest pk; none of ``exclude`` (employee ids)."""
     through = Employee.roles.through
-    outside = f" AND e.{qn('id')} NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
-    found = employees(
-        f"e.{qn('is_active')} = %s AND u.{qn('is_active')} = %s AND e.{qn('id')} IN ("
+    return _least_busy(
+        f"e.{qn('id')} IN ("
         f"SELECT er.{qn(through._meta.get_field('employee').column)} FROM {rows.table(through)} er "
         f"INNER JOIN {rows.table(Role)} r ON r.{qn('id')} = er.{qn(through._meta.get_field('role').column)} "
-        f"WHERE r.{qn('code')} = %s){outside}",
-        [True, True, code, *sorted(exclude or ()), AssignmentStatus.OPEN.value],
+        f"WHERE r.{qn('code')} = %s)",
+        [code],
+        exclude,
+    )
+
+
+def least_busy_of(usernames: list[str], exclude: set[int] | None = None) -> Employee | None:
+    """Of the active employees with these usernames, the one with the fewest open assignments, ties
+    to the lowest pk; none of ``exclude``: the same rule as a role's holders, for a list of people."""
+    if not usernames:
+        return None
+    return _least_busy(f"u.{qn('username')} IN ({', '.join(['%s'] * len(usernames))})", list(usernames), exclude)
+
+
+def _least_busy(condition: str, params: list[Any], exclude: set[int] | None) -> Employee | None:
+    outside = f" AND e.{qn('id')} NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    found = employees(
+        f"e.{qn('is_active')} = %s AND u.{qn('is_active')} = %s AND {condition}{outside}",
+        [True, True, *params, *sorted(exclude or ()), AssignmentStatus.OPEN.value],
         order=(
             f" ORDER BY (SELECT COUNT(*) FROM {rows.table(Assignment)} a "
             f"WHERE a.{qn('assignee_id')} = e.{qn('id')} AND a.{qn('status')} = %s), e.{qn('id')} LIMIT 1"

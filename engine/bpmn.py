@@ -82,7 +82,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "camunda": CAMUNDA_NS}
 
 #: Functions an assignee expression may call; the caller supplies their implementations.
-ASSIGNEE_FUNCTIONS = ("role", "manager_of", "employee", "performer")
+ASSIGNEE_FUNCTIONS = ("role", "manager_of", "employee", "performer", "one_of")
 #: Outcomes an end event may set.
 OUTCOMES = ("approved", "rejected", "stopped", "completed")
 #: Default local time zone for calendar arithmetic of durations (months, days).
@@ -98,6 +98,24 @@ _FLOW_NODES = {
 _OTHER_ALLOWED = {"sequenceFlow", "laneSet", "textAnnotation", "association", "extensionElements",
                   "incoming", "outgoing", "documentation"}
 _PROCESS_BOOL_PROPS = ("manual_start", "schedule_first_working_day")
+
+#: Camunda 7 form field types and ours: the Camunda Modeler offers these five.
+CAMUNDA_FIELD_TYPES = {"string": "text", "long": "integer", "boolean": "boolean", "date": "date", "enum": "enum"}
+#: ``camunda:`` attributes with a meaning here, by element (``docs/bpmn.md``, "Files from Camunda Modeler").
+_CAMUNDA_ATTRIBUTES = {
+    "userTask": {"assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate"},
+    "serviceTask": {"type", "topic"},
+}
+#: Execution hints of Camunda's job executor: every step here runs in one transaction anyway, so
+#: they change nothing a person sees and are accepted on any element.
+_CAMUNDA_IGNORED = {"asyncBefore", "asyncAfter", "exclusive", "jobPriority", "taskPriority",
+                    "historyTimeToLive", "versionTag", "isStartableInTasklist"}
+#: ``camunda:`` extension elements the dialect reads; any other (listeners, inputOutput, connector…) is refused.
+_CAMUNDA_ELEMENTS = {"properties", "property", "formData", "formField", "validation", "constraint", "value"}
+#: A literal user id in Camunda's dialect (``camunda:assignee="demo"``): Django's username characters.
+_USERNAME = re.compile(r"^[\w.@+-]+$")
+#: A JUEL expression ``${…}`` / ``#{…}`` of Camunda; only a plain ``${variable}`` has our meaning.
+_JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -192,6 +210,18 @@ class UserTaskModel:
     #: starter, not whoever did a step of the instance that is not an approval), ``starter`` (the
     #: starter may, the others not) or ``allowed`` (no four eyes).
     self_approval: str = "forbidden"
+    #: The element's name as written (the title template), for sentences naming the step.
+    name: str = ""
+    #: Usernames the file names literally (Camunda's ``camunda:assignee="demo"``,
+    #: ``camunda:candidateUsers``): the deploy checks that such employees exist.
+    users: tuple[str, ...] = ()
+    #: Role codes of ``camunda:candidateGroups``: the deploy checks that they exist.
+    groups: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """«Шаг «Согласовать» (Task_1)»: how a sentence names this step."""
+        return element_label("userTask", self.key, self.name)
 
 
 #: The values of a user task's ``self_approval`` property.
@@ -294,11 +324,18 @@ def _properties(el: etree._Element) -> dict[str, str]:
 class _Checker:
     """Collects every problem of a file instead of stopping at the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, deploying: bool = True) -> None:
         self.errors: list[tuple[str, str]] = []
+        self.deploying = deploying
 
     def add(self, where: str | None, reason: str) -> None:
         self.errors.append((where or "file", reason))
+
+    def strict(self, where: str | None, reason: str) -> None:
+        """A problem found by a check newer than some stored versions: refused at deploy only, so a
+        version deployed before the check still loads and its running instances go on."""
+        if self.deploying:
+            self.add(where, reason)
 
     def expr(self, where: str, what: str, text: str | None, functions: Iterable[str] = ()) -> None:
         if not text or not text.strip():
@@ -310,12 +347,125 @@ class _Checker:
             self.add(where, f"{what}: {e}")
 
 
+def element_label(tag: str, eid: str, name: str | None = None) -> str:
+    """How a refusal names an element: by the name a person gave it, with the id in brackets
+    («Шаг «Согласовать» (Task_1)»), since a modeler shows names, not ids."""
+    kinds = {
+        "userTask": _("Шаг"),
+        "serviceTask": _("Автоматический шаг"),
+        "scriptTask": _("Скрипт"),
+        "sequenceFlow": _("Поток"),
+        "exclusiveGateway": _("Развилка"),
+        "inclusiveGateway": _("Развилка"),
+        "process": _("Процесс"),
+    }
+    kind = kinds.get(tag, _("Элемент"))
+    name = (name or "").strip()
+    if name:
+        return _("%(kind)s «%(name)s» (%(id)s)") % {"kind": kind, "name": name, "id": eid}
+    return _("%(kind)s «%(id)s»") % {"kind": kind, "id": eid}
+
+
+def _label(el: etree._Element) -> str:
+    return element_label(_local(el.tag), el.get("id") or "?", el.get("name"))
+
+
+def free_names(expr: str) -> set[str]:
+    """The variables an expression reads: its names, less the functions it calls and the names its
+    own comprehensions bind (``[x for x in items]`` reads ``items`` only)."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return names - bound - (called & (set(expressions.SAFE_FUNCTIONS) | set(ASSIGNEE_FUNCTIONS)))
+
+
+def _declared_variables(
+    proc: etree._Element, props: dict[str, str], hook_variables: dict[str, Iterable[str]]
+) -> set[str]:
+    """Every variable a process can have: ``starter`` (the engine's), the ``unique_by`` and
+    ``start_variables`` names, every form field, every script assignment and what the hooks of its
+    service tasks declare they set. An expression reading anything else fails at run time."""
+    declared = {"starter", props.get("unique_by", "")}
+    declared.update(name.strip() for name in props.get("start_variables", "").split(","))
+    for ff in proc.iter(f"{{{CAMUNDA_NS}}}formField"):
+        parent = ff.getparent()
+        if parent is not None and _local(parent.tag) == "formData":
+            declared.add(ff.get("id") or "")
+    for script in proc.iter(f"{{{BPMN_NS}}}script"):
+        for line in (script.text or "").splitlines():
+            target = line.split("=", 1)[0].strip() if "=" in line else ""
+            if _KEY.match(target):
+                declared.add(target)
+    for task in proc.iter(f"{{{BPMN_NS}}}serviceTask"):
+        declared.update(hook_variables.get(_camunda(task, "topic") or "", ()))
+    declared.discard("")
+    return declared
+
+
+def _check_reads(
+    chk: _Checker, eid: str, label: str, what: str, text: str | None, declared: set[str]
+) -> None:
+    """Refuse at deploy an expression that reads a variable the process never has: at run time it
+    would stop every instance that reaches it (a condition, an assignee rule)."""
+    if not text or not text.strip():
+        return
+    try:
+        expressions.check(text, allowed_functions=ASSIGNEE_FUNCTIONS)
+    except expressions.ExpressionError:
+        return  # reported by the syntax check
+    for name in sorted(free_names(text) - declared):
+        chk.strict(eid, _("%(element)s: %(what)s «%(expr)s» — неизвестная переменная «%(name)s»")
+                   % {"element": label, "what": what, "expr": text.strip(), "name": name})
+
+
+def _check_camunda_extensions(el: etree._Element, chk: _Checker) -> None:
+    """Refuse the Camunda 7 attributes and extension elements this engine cannot honour (Java
+    classes, JUEL delegates, listeners, external forms…), naming the element: a file from another
+    modeler must not deploy and then quietly do less than its author meant."""
+    tag, eid = _local(el.tag), el.get("id") or "?"
+    allowed = _CAMUNDA_ATTRIBUTES.get(tag, set())
+    for attr in el.attrib:
+        if _ns(attr) != CAMUNDA_NS:
+            continue
+        name = _local(attr)
+        if name in allowed or name in _CAMUNDA_IGNORED:
+            continue
+        if name in ("class", "delegateExpression", "expression", "resultVariable"):
+            why = _("Java-классы и выражения Camunda здесь не выполняются; автоматический шаг — "
+                    "camunda:type=\"external\" с camunda:topic")
+        elif name in ("formKey", "formRef", "formRefBinding", "formRefVersion", "formHandlerClass"):
+            why = _("внешние формы не поддерживаются; опишите поля в camunda:formData")
+        elif name == "initiator":
+            why = _("не поддерживается; кто запустил процесс, хранит переменная starter")
+        else:
+            why = _("не поддерживается")
+        chk.strict(eid, _("%(element)s: camunda:%(name)s — %(why)s")
+                   % {"element": _label(el), "name": name, "why": why})
+    for ext in el.xpath("./bpmn:extensionElements/*", namespaces=NS):
+        if not isinstance(ext.tag, str):
+            continue
+        name = _local(ext.tag)
+        if _ns(ext.tag) == CAMUNDA_NS and name in _CAMUNDA_ELEMENTS:
+            continue
+        if name in ("executionListener", "taskListener"):
+            why = _("слушатели не поддерживаются")
+        else:
+            why = _("не поддерживается")
+        shown = f"camunda:{name}" if _ns(ext.tag) == CAMUNDA_NS else name
+        chk.strict(eid, _("%(element)s: %(name)s — %(why)s") % {"element": _label(el), "name": shown, "why": why})
+
+
 def _parse_form(el: etree._Element, task_id: str, chk: _Checker) -> FormDefinition:
     fields: list[FieldDef] = []
     for ff in el.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS):
         fid = ff.get("id") or ""
         where = f"{task_id}.{fid or '?'}"
-        f = FieldDef(id=fid, type=ff.get("type") or "", label=ff.get("label") or "",
+        kind = ff.get("type") or ""
+        f = FieldDef(id=fid, type=CAMUNDA_FIELD_TYPES.get(kind, kind), label=ff.get("label") or "",
                      default=ff.get("defaultValue") or None)
         for child in ff:
             name = _local(child.tag)
@@ -369,6 +519,12 @@ def _check_assignee(task_id: str, text: str | None, user_task_ids: set[str], chk
         return
     for node in ast.walk(ast.parse(text.strip(), mode="eval")):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ASSIGNEE_FUNCTIONS:
+            if node.func.id == "one_of":
+                if not node.args or node.keywords or not all(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args
+                ):
+                    chk.add(task_id, _("Исполнитель: one_of() принимает имена пользователей в кавычках"))
+                continue
             if len(node.args) != 1 or node.keywords:
                 chk.add(task_id, _("Исполнитель: %(fn)s() принимает один аргумент") % {"fn": node.func.id})
                 continue
@@ -444,8 +600,10 @@ def _validate_container(
         outgoing[src].append(fl)
         incoming[dst].append(fl)
         cond = fl.find("bpmn:conditionExpression", NS)
+        _check_camunda_extensions(fl, chk)
         if cond is not None:
             chk.expr(fid, _("Условие"), cond.text)
+            _check_reads(chk, fid, _label(fl), _("условие"), cond.text, model["declared"])
 
     starts = [n for n, el in nodes.items() if _local(el.tag) == "startEvent"]
     if len(starts) != 1:
@@ -454,6 +612,7 @@ def _validate_container(
     for eid, el in nodes.items():
         tag = _local(el.tag)
         model["elements"][eid] = tag
+        _check_camunda_extensions(el, chk)
         event_defs = [c for c in el if isinstance(c.tag, str) and _local(c.tag).endswith("EventDefinition")]
         if el.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None or \
                 el.find("bpmn:standardLoopCharacteristics", NS) is not None:
@@ -493,6 +652,10 @@ def _validate_container(
                 expressions.check_assignments(script.text if script is not None else "")
             except expressions.ExpressionError as e:
                 chk.add(eid, _("Скрипт: %(error)s") % {"error": e})
+            else:
+                for line in (script.text or "").splitlines() if script is not None else ():
+                    if "=" in line and not line.strip().startswith("#"):
+                        _check_reads(chk, eid, _label(el), _("скрипт"), line.split("=", 1)[1], model["declared"])
         elif tag in ("exclusiveGateway", "inclusiveGateway"):
             default = el.get("default")
             if len(outgoing[eid]) > 1:
@@ -537,10 +700,29 @@ def _validate_user_task(
             expressions.check_template(title)
         except expressions.ExpressionError as e:
             chk.add(eid, _("Название: %(error)s") % {"error": e})
-    assignee = _camunda(el, "assignee")
+    declared = model["declared"]
+    label = _label(el)
+    assignee, users, groups = _camunda_assignee(el, label, declared, chk)
     _check_assignee(eid, assignee, user_task_ids, chk)
+    _check_reads(chk, eid, label, _("исполнитель"), assignee, declared)
+    if title.strip():
+        for is_expr, text in _template_parts(title):
+            if is_expr:
+                _check_reads(chk, eid, label, _("название"), text, declared)
     props = _properties(el)
     due = props.get("due", "P2D")
+    camunda_due = _camunda(el, "dueDate")
+    if camunda_due is not None:
+        if "due" in props:
+            chk.strict(eid, _("%(element)s: срок задан дважды — camunda:dueDate и свойство due") % {"element": label})
+        value = _camunda_duration(el, label, "dueDate", camunda_due, chk, dates=False)
+        if value:
+            due = value
+    follow_up = _camunda(el, "followUpDate")
+    if follow_up is not None:
+        value = _camunda_duration(el, label, "followUpDate", follow_up, chk, dates=True)
+        if value:
+            model["follow_ups"].append((el, eid, value))
     try:
         parse_duration(due)
     except ValueError as e:
@@ -569,6 +751,12 @@ def _validate_user_task(
         if key not in user_task_ids:
             chk.add(eid, _("approves: нет пользовательской задачи «%(key)s»") % {"key": key})
     form = _parse_form(el, eid, chk)
+    for form_field in form.fields:
+        where = f"{eid}.{form_field.id}"
+        _check_reads(chk, where, label, _("значение по умолчанию поля «%(field)s»") % {"field": form_field.id},
+                     form_field.default, declared)
+        _check_reads(chk, where, label, _("условие required_if поля «%(field)s»") % {"field": form_field.id},
+                     form_field.required_if, declared)
     if kind == "task" and form.fields:
         chk.add(eid, _("У шага kind=task (задача в разделе «Задачи») не бывает формы"))
     form.validator = validator
@@ -576,7 +764,101 @@ def _validate_user_task(
         key=eid, title=title, assignee=(assignee or "").strip(), due=due, due_calendar=due_calendar,
         kind=kind, form=form, validator=validator, properties=props, description=props.get("description"),
         approval=approval == "true", self_approval=self_approval, approves=approves,
+        name=el.get("name") or "", users=users, groups=groups,
     )
+
+
+def _template_parts(title: str) -> list[tuple[bool, str]]:
+    try:
+        return expressions._split_template(title)
+    except expressions.ExpressionError:
+        return []
+
+
+def _camunda_assignee(
+    el: etree._Element, label: str, declared: set[str], chk: _Checker
+) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """The assignee rule of a user task, with Camunda 7's meaning where ours has none.
+
+    Returns (rule, literal usernames, role codes). ``camunda:assignee`` is our expression; in
+    Camunda it is a user id or ``${…}``. So ``${variable}`` is that variable, and a bare name that
+    is no variable of the process is a username (``demo`` → ``employee('demo')``; the deploy checks
+    the employee exists). ``camunda:candidateUsers`` and ``camunda:candidateGroups`` (role codes)
+    follow as fallbacks: the least busy active candidate (``one_of``, our rule for several people),
+    then the least busy holder of each group in turn (``role``).
+    """
+    eid = el.get("id") or "?"
+    text = _camunda(el, "assignee")
+    users: list[str] = []
+    rule = text.strip() if text and text.strip() else None
+    if rule is not None:
+        juel = _JUEL.match(rule)
+        if juel:
+            inner = juel.group(1).strip()
+            if _KEY.match(inner):
+                rule = inner
+            else:
+                chk.strict(eid, _("%(element)s: исполнитель «%(expr)s» — выражения JUEL не поддерживаются; "
+                                  "напишите правило нашим языком, например role('sales_head')")
+                           % {"element": label, "expr": rule})
+                rule = None
+        elif _USERNAME.match(rule) and rule not in declared and not rule.isdigit():
+            users.append(rule)
+            rule = f"employee({rule!r})"
+    parts = [rule] if rule else []
+    candidates = _split_list(_camunda(el, "candidateUsers"))
+    groups = _split_list(_camunda(el, "candidateGroups"))
+    for name, values in (("candidateUsers", candidates), ("candidateGroups", groups)):
+        for value in values:
+            if not _USERNAME.match(value) or _JUEL.match(value):
+                chk.strict(eid, _("%(element)s: camunda:%(attr)s — «%(value)s» не имя, выражения не поддерживаются")
+                           % {"element": label, "attr": name, "value": value})
+    candidates = [c for c in candidates if _USERNAME.match(c)]
+    groups = [g for g in groups if _USERNAME.match(g)]
+    if candidates:
+        users.extend(c for c in candidates if c not in users)
+        parts.append("one_of(" + ", ".join(repr(c) for c in candidates) + ")")
+    parts.extend(f"role({g!r})" for g in groups)
+    return (" or ".join(parts) if parts else text), tuple(users), tuple(groups)
+
+
+def _split_list(text: str | None) -> list[str]:
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def _camunda_duration(
+    el: etree._Element, label: str, attr: str, text: str, chk: _Checker, *, dates: bool
+) -> str | None:
+    """``camunda:dueDate``/``followUpDate`` as our timer value: an ISO 8601 duration (counted from
+    the moment the step opens), or for ``followUpDate`` also an instant with an offset. Camunda
+    also takes JUEL expressions; those are refused, as is a fixed due date (every instance of the
+    file would share one deadline, and ours counts from the step)."""
+    eid = el.get("id") or "?"
+    value = text.strip()
+    if _JUEL.match(value):
+        chk.strict(eid, _("%(element)s: camunda:%(attr)s «%(value)s» — выражения JUEL не поддерживаются; "
+                          "укажите длительность ISO 8601, например P3D")
+                   % {"element": label, "attr": attr, "value": value})
+        return None
+    if value.upper().startswith("P"):
+        try:
+            parse_duration(value)
+        except ValueError as error:
+            chk.strict(eid, _("%(element)s: camunda:%(attr)s — %(error)s")
+                       % {"element": label, "attr": attr, "error": error})
+            return None
+        return value
+    if dates:
+        try:
+            _parse_instant(value)
+        except ValueError as error:
+            chk.strict(eid, _("%(element)s: camunda:%(attr)s — %(error)s")
+                       % {"element": label, "attr": attr, "error": error})
+            return None
+        return value
+    chk.strict(eid, _("%(element)s: camunda:dueDate «%(value)s» — укажите длительность ISO 8601 (например, P3D): "
+                      "срок считается от открытия шага") % {"element": label, "value": value})
+    return None
 
 
 def _check_process_properties(pid: str, props: dict[str, str], chk: _Checker) -> None:
@@ -606,17 +888,28 @@ def _check_process_properties(pid: str, props: dict[str, str], chk: _Checker) ->
                 chk.add(pid, _("start_roles: недопустимый код роли «%(v)s»") % {"v": code})
 
 
-def load_process(xml: bytes, *, filename: str = "") -> ProcessModel:
+def load_process(
+    xml: bytes,
+    *,
+    filename: str = "",
+    deploying: bool = True,
+    hook_variables: dict[str, Iterable[str]] | None = None,
+) -> ProcessModel:
     """Parse and validate a BPMN file; raise :class:`DeployError` listing ALL problems found.
 
     Checks: well-formed XML; one executable process; only the supported elements; every
-    expression, title template, assignee rule, form, timer and property; diagram shapes for every
+    expression, title template, assignee rule, form, timer and property; that expressions read only
+    variables the process declares; Camunda 7 attributes we cannot honour; diagram shapes for every
     flow node; then SpiffWorkflow's own parse. The returned model carries the SpiffWorkflow spec,
     so parse once per deployed version and cache the model.
+
+    ``deploying=False`` loads a stored version: the checks added after it may have been deployed
+    (:meth:`_Checker.strict`) are skipped, so its running instances go on. ``hook_variables``: the
+    variables each service hook declares it sets (``engine.hooks.SERVICE_VARIABLES``).
     """
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
-    chk = _Checker()
+    chk = _Checker(deploying)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False, huge_tree=False)
     try:
         root = etree.fromstring(xml, parser)
@@ -661,9 +954,24 @@ def load_process(xml: bytes, *, filename: str = "") -> ProcessModel:
         seen_ids.add(eid)
 
     user_task_ids = {el.get("id") for el in proc.iter(f"{{{BPMN_NS}}}userTask")}
+    declared = _declared_variables(proc, props, hook_variables or {})
     model: dict[str, Any] = {"elements": {}, "user_tasks": {}, "service_topics": set(), "timers": {},
-                             "end_outcomes": {}}
+                             "end_outcomes": {}, "declared": declared, "follow_ups": []}
+    _check_camunda_extensions(proc, chk)
+    for is_expr, text in _template_parts(props.get("title", "")):
+        if is_expr:
+            _check_reads(chk, pid, element_label("process", pid, name), _("название экземпляра"), text, declared)
     _validate_container(proc, chk, model, user_task_ids, top_level=True)
+    for task_el, task_key, value in model["follow_ups"]:
+        timer_key = f"{task_key}_follow_up"
+        if timer_key in seen_ids or timer_key in other_ids:
+            chk.add(task_key, _("%(element)s: camunda:followUpDate — идентификатор «%(id)s» уже занят")
+                    % {"element": _label(task_el), "id": timer_key})
+            continue
+        kind = "date" if not value.upper().startswith("P") else "duration"
+        model["timers"][timer_key] = TimerModel(timer_key, kind, value, interrupting=False, attached_to=task_key,
+                                                properties={"notify": "reminder"})
+        task_el.getparent().append(_follow_up_event(timer_key, task_key, kind, value))
 
     # Diagram information: every flow node must have a shape, or the modeler cannot show it.
     diagrams = root.findall("bpmndi:BPMNDiagram", NS)
@@ -704,6 +1012,20 @@ def load_process(xml: bytes, *, filename: str = "") -> ProcessModel:
         spec=spec,
         subprocess_specs=subprocess_specs,
     )
+
+
+def _follow_up_event(key: str, task_key: str, kind: str, value: str) -> etree._Element:
+    """``camunda:followUpDate`` as the engine sees it: a non-interrupting reminder timer on the
+    step (``notify="reminder"``), as if the file had drawn one. Added to the parsed tree only, so
+    the stored file stays the author's and the diagram shows no extra shape."""
+    event = etree.Element(f"{{{BPMN_NS}}}boundaryEvent", id=key, attachedToRef=task_key, cancelActivity="false")
+    ext = etree.SubElement(event, f"{{{BPMN_NS}}}extensionElements")
+    holder = etree.SubElement(ext, f"{{{CAMUNDA_NS}}}properties")
+    etree.SubElement(holder, f"{{{CAMUNDA_NS}}}property", name="notify", value="reminder")
+    definition = etree.SubElement(event, f"{{{BPMN_NS}}}timerEventDefinition")
+    tag = "timeDuration" if kind == "duration" else "timeDate"
+    etree.SubElement(definition, f"{{{BPMN_NS}}}{tag}").text = value
+    return event
 
 
 # --- SpiffWorkflow plumbing ----------------------------------------------------------------------

@@ -17,9 +17,9 @@ from base import clock
 from base.schedule import Schedule as ScheduleSpec
 from engine import bpmn
 from engine.bpmn import DeployError, ProcessModel
-from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS
+from engine.hooks import FORM_VALIDATORS, SERVICE_HOOKS, SERVICE_VARIABLES
 from engine.models import ProcessDefinition, ProcessVersion, Schedule
-from org.models import Employee
+from org.models import Employee, Role
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def model_for(version: ProcessVersion) -> ProcessModel:
     model = _cache.get(key)
     if model is None:
         xml = version.xml  # deferred in the hot path: read only on a cache miss
-        model = bpmn.load_process(xml.encode(), filename=version.filename)
+        model = bpmn.load_process(xml.encode(), filename=version.filename, deploying=False,
+                                  hook_variables=SERVICE_VARIABLES)
         with _cache_lock:
             _cache[key] = model
     return model
@@ -48,9 +49,11 @@ def cached_model(version_id: int, checksum: str) -> ProcessModel | None:
 
 
 def validate(xml: bytes, filename: str = "") -> ProcessModel:
-    """Everything ``bpmn.load_process`` checks, plus that the hooks a file names exist here."""
-    model = bpmn.load_process(xml, filename=filename)
-    problems: list[tuple[str, str]] = []
+    """Everything ``bpmn.load_process`` checks, plus what needs the database: the hooks a file names
+    exist here, and so do the employees and roles it names literally (Camunda's ``assignee="demo"``,
+    ``candidateUsers``, ``candidateGroups``), or every start would fail on the first step."""
+    model = bpmn.load_process(xml, filename=filename, hook_variables=SERVICE_VARIABLES)
+    problems: list[tuple[str, str]] = _missing_people(model)
     for topic in sorted(model.service_topics):
         if topic not in SERVICE_HOOKS:
             problems.append((topic, _("нет такого автоматического шага (hook) «%(name)s»") % {"name": topic}))
@@ -66,6 +69,25 @@ def validate(xml: bytes, filename: str = "") -> ProcessModel:
     if problems:
         raise DeployError(problems)
     return model
+
+
+def _missing_people(model: ProcessModel) -> list[tuple[str, str]]:
+    """The literal usernames and role codes of the file's steps that name nobody here."""
+    usernames = {name for task in model.user_tasks.values() for name in task.users}
+    codes = {code for task in model.user_tasks.values() for code in task.groups}
+    known = set(Employee.objects.filter(user__username__in=usernames).values_list("user__username", flat=True))
+    roles = set(Role.objects.filter(code__in=codes).values_list("code", flat=True))
+    problems = []
+    for task in model.user_tasks.values():
+        for name in task.users:
+            if name not in known:
+                reason = _("%(element)s: исполнитель «%(name)s» — неизвестная переменная или сотрудник")
+                problems.append((task.key, reason % {"element": task.label, "name": name}))
+        for code in task.groups:
+            if code not in roles:
+                problems.append((task.key, _("%(element)s: camunda:candidateGroups — нет роли «%(code)s»")
+                                 % {"element": task.label, "code": code}))
+    return problems
 
 
 def _schedule_spec(model: ProcessModel) -> ScheduleSpec:

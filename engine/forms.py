@@ -43,8 +43,12 @@ __all__ = [
 ]
 
 FIELD_TYPES = frozenset(
-    {"text", "textarea", "url", "url_list", "date", "enum", "boolean", "employee", "employees", "list", "file", "files"}
+    {"text", "textarea", "url", "url_list", "date", "enum", "boolean", "employee", "employees", "list", "file", "files",
+     "integer"}
 )
+#: Bounds of an ``integer`` field: Camunda's ``long`` (a signed 64-bit number), which it maps from.
+INTEGER_BOUNDS = (-(2**63), 2**63 - 1)
+_INTEGER = re.compile(r"^[+-]?\d{1,19}$")
 #: Types whose value is a list; ``required`` means "at least one item", ``min_items`` applies.
 LIST_TYPES = frozenset({"url_list", "employees", "list", "files"})
 #: Types whose value is a stored file's id (``file``) or a list of them (``files``): the file itself
@@ -285,6 +289,14 @@ def _clean_scalar(
         if len(value) > limit:
             return None, [_("Не больше %(n)s символов") % {"n": limit}]
         return value.strip(), []
+    if f.type == "integer":
+        if isinstance(value, str) and _INTEGER.match(value.strip()):
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None, [_("Ожидается целое число")]
+        if not INTEGER_BOUNDS[0] <= value <= INTEGER_BOUNDS[1]:
+            return None, [_("Слишком большое число")]
+        return value, []
     if f.type == "url":
         url, error = _check_url(value)
         return url, [error] if error else []

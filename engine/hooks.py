@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,12 +56,18 @@ FormValidator = Callable[
 ]
 
 SERVICE_HOOKS: dict[str, ServiceHook] = {}
+#: The variables each service hook may set, as it declares them: the deploy refuses a condition or
+#: a rule that reads a variable nothing in the process sets (``engine.bpmn.load_process``).
+SERVICE_VARIABLES: dict[str, tuple[str, ...]] = {}
 FORM_VALIDATORS: dict[str, FormValidator] = {}
 
 
-def service_hook(name: str) -> Callable[[ServiceHook], ServiceHook]:
+def service_hook(name: str, sets: Iterable[str] = ()) -> Callable[[ServiceHook], ServiceHook]:
+    """Register a service hook under ``name``; ``sets`` names the variables its result may hold."""
+
     def register(fn: ServiceHook) -> ServiceHook:
         SERVICE_HOOKS[name] = fn
+        SERVICE_VARIABLES[name] = tuple(sets)
         return fn
 
     return register

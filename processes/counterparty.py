@@ -32,7 +32,7 @@ from org import directory
 from processes.names import ACTION_STOP, ADD_COUNTERPARTY, DECISION_APPROVE, FILL_CARD
 
 
-@service_hook("prepare_card")
+@service_hook("prepare_card", sets=("starter",))
 def prepare_card(context: ServiceContext) -> dict[str, Any]:
     """Defaults of a new card; start variables that already name a field are kept as given.
 
@@ -98,7 +98,7 @@ def validate_approval(
     return {}, {"decision": [message]}, {}
 
 
-@service_hook("create_company")
+@service_hook("create_company", sets=("company_id",))
 def create_company(context: ServiceContext) -> dict[str, Any]:
     """The approved card becomes a company (once per instance); the responsible gets the link."""
     # A DuplicateCompany (a Conflict) gets out of here only in a race (the approval validator

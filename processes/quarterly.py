@@ -54,7 +54,7 @@ def _instance_link(instance: Any, employee: Employee) -> str:
     return ""
 
 
-@service_hook("quarterly.notify_start_recipients")
+@service_hook("quarterly.notify_start_recipients", sets=("start_recipients",))
 def notify_start_recipients(context: ServiceContext) -> dict[str, Any]:
     """Step 1 of trade conditions: each chosen person learns that the quarter's work has started.
 
@@ -74,7 +74,7 @@ def notify_start_recipients(context: ServiceContext) -> dict[str, Any]:
     return {"start_recipients": [p.username for p in people]}
 
 
-@service_hook("quarterly.notify_finish_recipients")
+@service_hook("quarterly.notify_finish_recipients", sets=("finish_recipients",))
 def notify_finish_recipients(context: ServiceContext) -> dict[str, Any]:
     """Step 8 of trade conditions: each chosen person gets both approved documents, as links or files."""
     instance = context.instance

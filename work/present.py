@@ -219,6 +219,8 @@ def widget_of(field: dict[str, Any]) -> str:
         if field["id"] in DECISION_FIELDS and len(field["options"]) <= 3:
             return "buttons"
         return "radio" if len(field["options"]) <= 4 else "select"
+    if kind == "integer":
+        return "number"
     return kind
 
 

@@ -21,6 +21,8 @@ from engine.bpmn import (
 HERE = Path(__file__).parent
 FILES = HERE / "bpmn"
 T0 = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
+#: What the hooks of the test files set (the registry's ``engine.hooks.SERVICE_VARIABLES`` in production).
+HOOKS = {"crm.create_company": ("company_id",)}
 
 
 def read(name: str) -> bytes:
@@ -28,7 +30,7 @@ def read(name: str) -> bytes:
 
 
 def model(name: str) -> ProcessModel:
-    return load_process(read(name), filename=f"{name}.bpmn")
+    return load_process(read(name), filename=f"{name}.bpmn", hook_variables=HOOKS)
 
 
 def no_service(topic, variables):
@@ -101,7 +103,7 @@ def mutate(old: str, new: str, text: str = GOOD) -> bytes:
 
 def refused(xml: bytes) -> list[tuple[str, str]]:
     with pytest.raises(DeployError) as info:
-        load_process(xml, filename="bad.bpmn")
+        load_process(xml, filename="bad.bpmn", hook_variables=HOOKS)
     assert str(info.value)
     return info.value.errors
 
