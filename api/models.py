@@ -85,7 +85,9 @@ class ApiToken(models.Model):
 
     @classmethod
     def find(cls, raw: str) -> ApiToken | None:
-        return cls.objects.live().select_related("user").filter(key_hash=hash_token(raw)).first()
+        """The live token, with its user and the user's employee in the same query: nearly every
+        endpoint asks who the caller is in the org chart next (``org.access.employee_of``)."""
+        return cls.objects.live().select_related("user__employee").filter(key_hash=hash_token(raw)).first()
 
     def revoke(self) -> None:
         if self.revoked_at is None:
