@@ -213,7 +213,7 @@ def walk(client: Client, until: float, tally: Tally, stop: threading.Event) -> N
             continue
         instance = json.loads(body)["id"]
         for _key, actor, data in STEPS:
-            query = f"/api/v1/assignments?assignee=me&status=open&instance={instance}&limit=1"
+            query = f"/api/v1/assignments?assignee=me&status=open&instance={instance}"
             status, body = client.call("GET", query, user=actor)
             tally.requests += 1
             items = json.loads(body)["items"] if status == 200 else []
