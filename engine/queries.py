@@ -87,7 +87,8 @@ class AssignmentFilter:
 
         The caller's own assignments (``assignee=me``) are theirs to see: no org chart to read.
         """
-        own = bool(self.assignee) and username_of(self.assignee, user) == user.get_username() and bool(employee_of(user))
+        own = bool(self.assignee) and username_of(self.assignee, user) == user.get_username()
+        own = own and employee_of(user) is not None
         rows = (Assignment.objects.all() if own else access.visible_assignments(user)).filter(self.condition(user, now))
         if self.order == "due":
             return rows.order_by(F("due_at").asc(nulls_last=True), "pk")
