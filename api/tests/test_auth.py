@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api.models import ApiToken, hash_token
@@ -196,3 +197,10 @@ def test_the_token_brings_its_user_and_employee_in_one_query(demo, api_client, d
     # The token with its user and employee; the one row asked for; the count (a full page, or none).
     with django_assert_num_queries(3):
         assert client.get("/api/v1/notifications", {"limit": 1}).status_code == 200
+
+
+def test_the_token_of_a_deactivated_person_stops_working(demo, api_client):
+    client = api_client("manager2")
+    assert client.get("/api/v1/me").status_code == 200
+    get_user_model().objects.filter(username="manager2").update(is_active=False)
+    assert client.get("/api/v1/me").status_code == 401
