@@ -25,12 +25,13 @@ from api.schemas import (
     refusals,
 )
 from base import clock
+from base.errors import Forbidden
 from crm.services import company_of
 from engine import access, actions, bulk, forms, queries
-from engine.definitions import model_for
 from engine.documents import InstanceDocument, Version, instance_documents
 from engine.models import Assignment, AssignmentStatus, Instance, InstanceStatus, Outcome
 from engine.queries import AssignmentFilter, InstanceFilter
+from engine.step import model_of
 
 router = Router(tags=["processes"])
 
@@ -220,7 +221,7 @@ def assignment_form(assignment: Assignment) -> tuple[list[dict[str, Any]], dict[
         .order_by("completed_at", "pk")
     ]
     context = {"instance_title": instance.title, "variables": instance.variables, "steps": earlier}
-    task = model_for(instance.process).user_tasks.get(assignment.key)
+    task = model_of(instance).user_tasks.get(assignment.key)
     if task is None:
         return [], context
     return forms.to_api(task.form, queries.form_values(assignment, task.form)), context
@@ -492,11 +493,16 @@ def get_assignment(request: HttpRequest, assignment_id: Id) -> dict[str, Any]:
 def complete_assignment(request: HttpRequest, assignment_id: Id, payload: CompleteIn) -> dict[str, Any]:
     """400 with the field errors (nothing changes); 403 unless the assignee (their deputy or an
     administrator); 409 once it is no longer open, so the same request twice completes it once."""
-    _assignment(request, assignment_id)
-    assignment = actions.complete(
-        assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
-    )
-    assignment.refresh_from_db()
+    # The service checks first who may complete it; whoever may (the assignee, their deputy, an
+    # administrator) also sees it, so only its refusal needs the visibility check, and the usual
+    # call reads nothing twice. The answer is the row the service changed, not read back.
+    try:
+        assignment = actions.complete(
+            assignment_id, by=request.user, data=payload.data, confirm_warnings=payload.confirm_warnings
+        )
+    except Forbidden:
+        _assignment(request, assignment_id)  # 404, not 403, for one the caller may not even see
+        raise
     return assignment_out(assignment, full=True)
 
 

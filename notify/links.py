@@ -37,7 +37,7 @@ from base.errors import Conflict, Forbidden, Invalid, NotFound
 from engine import actions, assignees, forms
 from engine.definitions import model_for
 from engine.models import Assignment, Instance
-from engine.step import lock_assignment
+from engine.step import lock_assignment, model_of
 from notify.models import DecisionLink
 
 #: How long a link holds at most; it dies earlier when its assignment closes or moves.
@@ -67,7 +67,7 @@ def issue(assignment: Assignment, instance: Instance) -> list[Button]:
     refuses. Called inside the step that opened the assignment, so the links exist exactly when the
     e-mail row does.
     """
-    model = model_for(instance.process)
+    model = model_of(instance)  # the step's own instance knows its version's checksum: no query
     task = model.user_tasks.get(assignment.key)
     choice = forms.choice_of_outcomes(task.form) if task is not None else None
     if choice is None:

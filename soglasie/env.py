@@ -102,11 +102,17 @@ def env_database(name: str, sqlite_path: Path) -> dict[str, Any]:
 
 
 def sqlite_config(path: Path) -> dict[str, Any]:
-    """SQLite tuned for one web process and one worker writing at the same time."""
+    """SQLite tuned for one web process and one worker writing at the same time.
+
+    Connections are kept between requests (each gunicorn thread has its own): opening one and
+    running the pragmas below cost more than a short API request's own queries (bench/http).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",

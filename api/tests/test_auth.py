@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api.models import ApiToken, hash_token
@@ -156,3 +157,50 @@ def test_the_openapi_document_has_no_duplicate_keys(db, client):
         return dict(pairs)
 
     json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=once)
+
+
+def test_a_bearer_token_needs_no_csrf_token_but_a_session_post_does(demo, api_client):
+    """CSRF guards what a browser sends by itself (its cookies); a token is never sent by itself."""
+    bearer = api_client("manager1")
+    bearer.handler.enforce_csrf_checks = True
+    body = {"title": "Позвонить", "responsible": "manager1"}
+    assert bearer.post("/api/v1/tasks", body, content_type="application/json").status_code == 201
+
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.login(username="manager1", password="demo")
+    refused = browser.post("/api/v1/tasks", body, content_type="application/json")
+    assert refused.status_code == 403
+    browser.get("/")  # the page sets the CSRF cookie, as a browser's first visit does
+    token = browser.cookies["csrftoken"].value
+    allowed = browser.post("/api/v1/tasks", body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert allowed.status_code == 201
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(demo, api_client, time_machine):
+    """Every request would otherwise write a row, and on SQLite every write waits for the others."""
+    time_machine.move_to("2026-12-04 10:00:00+00:00", tick=False)
+    client = api_client("manager1")
+    client.get("/api/v1/me")
+    first = ApiToken.objects.get(user__username="manager1").last_used_at
+    assert first is not None
+    time_machine.move_to("2026-12-04 10:00:59+00:00", tick=False)
+    client.get("/api/v1/me")
+    assert ApiToken.objects.get(user__username="manager1").last_used_at == first
+    time_machine.move_to("2026-12-04 10:01:01+00:00", tick=False)
+    client.get("/api/v1/me")
+    assert ApiToken.objects.get(user__username="manager1").last_used_at > first
+
+
+def test_the_token_brings_its_user_and_employee_in_one_query(demo, api_client, django_assert_num_queries):
+    client = api_client("manager1")
+    client.get("/api/v1/me")  # the minute's last_used_at write is behind us
+    # The token with its user and employee; the one row asked for; the count (a full page, or none).
+    with django_assert_num_queries(3):
+        assert client.get("/api/v1/notifications", {"limit": 1}).status_code == 200
+
+
+def test_the_token_of_a_deactivated_person_stops_working(demo, api_client):
+    client = api_client("manager2")
+    assert client.get("/api/v1/me").status_code == 200
+    get_user_model().objects.filter(username="manager2").update(is_active=False)
+    assert client.get("/api/v1/me").status_code == 401

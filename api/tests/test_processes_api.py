@@ -75,6 +75,36 @@ def test_walk_with_a_rework_loop(processes, api_client):
     assert [a["key"] for a in final["assignments"]] == ["attach", "approve_doc", "revise", "approve_doc"]
 
 
+def test_completing_answers_what_reading_it_again_would(processes, api_client):
+    """The answer is built from what the step wrote, not read back: it must not differ from a read."""
+    start(api_client("manager1"), quarter="2027-Q1")
+    head = api_client("sales_head")
+    attach = my_open(head)["items"][0]
+    done = complete(head, attach["id"], {"document_url": URL})
+    assert done.status_code == 200
+    assert done.json() == head.get(f"/api/v1/assignments/{attach['id']}").json()
+    assert done.json()["status"] == "done" and done.json()["completed_by"] == "sales_head"
+
+
+def test_completing_an_assignment_one_may_not_see_is_404_and_changes_nothing(processes, api_client):
+    instance = start(api_client("manager1"), quarter="2027-Q1").json()
+    attach = Assignment.objects.get(instance_id=instance["id"])
+    refused = complete(api_client("manager2"), attach.pk, {"document_url": URL})
+    assert refused.status_code == 404
+    assert complete(api_client("director"), attach.pk, {"document_url": URL}).status_code == 403  # sees it
+    attach.refresh_from_db()
+    assert attach.status == "open" and not attach.history.filter(event="refused").exists()
+
+
+def test_a_short_list_of_ones_own_costs_one_query(processes, api_client, django_assert_num_queries):
+    """No org chart for one's own assignments, no COUNT for a list that ends on its first page."""
+    start(api_client("manager1"), quarter="2027-Q1")
+    head = api_client("sales_head")
+    my_open(head)  # the token's last_used_at is written at most once a minute: now, not below
+    with django_assert_num_queries(2):  # the token; the rows
+        assert my_open(head)["count"] == 1
+
+
 def test_parallel_steps_through_the_api(processes, api_client):
     instance = start(api_client("manager1"), key="t_parallel").json()
     for who in ("sales_admin", "accountant"):
