@@ -249,6 +249,14 @@ def lock_instance(instance_id: int) -> Instance:
     return instance
 
 
+def try_lock_instance_of_timer(timer_id: int) -> Instance | None:
+    """The instance of the timer, locked for this transaction, or ``None`` when another transaction
+    holds it (``SKIP LOCKED`` on PostgreSQL: a worker passes over it instead of queueing behind
+    another worker or a web request; SQLite has one writer at a time, so it never is)."""
+    subquery = f"(SELECT {qn('instance_id')} FROM {rows.table(Timer)} WHERE {qn('id')} = %s)"
+    return _locked_instance(f"i.{qn('id')} = {subquery}", timer_id, skip_locked=True)
+
+
 def lock_assignment(assignment_id: int, actor: Employee | None = None) -> tuple[Assignment, Instance]:
     """Lock the assignment's instance (the unit of serialisation), then read the assignment.
 
@@ -274,16 +282,18 @@ def lock_assignment(assignment_id: int, actor: Employee | None = None) -> tuple[
     return assignment, instance
 
 
-def _locked_instance(where: str, param: int) -> Instance | None:
+def _locked_instance(where: str, param: int, *, skip_locked: bool = False) -> Instance | None:
     """The instance row (alias ``i`` in ``where``) locked for this transaction (``SELECT ... FOR
     UPDATE`` on PostgreSQL; SQLite takes its write lock at ``BEGIN IMMEDIATE``), with its version's
-    checksum for :func:`model_of`.
+    checksum for :func:`model_of`; with ``skip_locked``, ``None`` if another transaction holds it.
 
     The version (``instance.process``) and the starter are then loaded only if something asks.
     """
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
+        if skip_locked and connection.features.has_select_for_update_skip_locked:
+            lock += " SKIP LOCKED"
     found = rows.fetch(
         f"SELECT {rows.columns(Instance, 'i')}, v.{qn('checksum')} FROM {rows.table(Instance)} i "
         f"INNER JOIN {rows.table(ProcessVersion)} v ON v.{qn('id')} = i.{qn('process_id')} "

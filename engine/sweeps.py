@@ -3,10 +3,11 @@ scheduled starts.
 
 :func:`fire_due` is safe to run from several workers at once: each absence that starts is claimed
 by its row (``SKIP LOCKED`` on PostgreSQL) and marked handed over in the transaction that moves the
-work, each timer is claimed under its
-instance's row lock and re-checked, each deadline notice by a conditional UPDATE, each scheduled
-period by a unique key (``ScheduledStart``'s constraint: the second worker's insert fails and its
-transaction rolls back). One bad row is logged and skipped; it never stops the sweep.
+work; each timer is fired under its instance's row lock, taken with ``SKIP LOCKED`` (a worker
+passes over an instance another one is stepping instead of queueing behind it) and re-checked; each
+deadline notice by a conditional UPDATE, each scheduled period by a unique key (``ScheduledStart``'s
+constraint: the second worker's insert fails and its transaction rolls back). One bad row is
+logged and skipped; it never stops the sweep.
 
 Periods of a schedule before it became active are never back-filled; a period missed while no
 worker ran starts once when one catches up.
@@ -28,7 +29,7 @@ from base.errors import Conflict
 from engine import actions, hooks
 from engine.bpmn import Runner
 from engine.models import Assignment, AssignmentStatus, HistoryEvent, Schedule, ScheduledStart, Timer
-from engine.step import Step, batched_writes, claim, history, lock_instance, model_of
+from engine.step import Step, batched_writes, claim, history, model_of, try_lock_instance_of_timer
 from org import absences
 from org.models import Absence
 
@@ -42,6 +43,8 @@ class Fired:
     started: int = 0
     absences: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Some kind reached the pass's ``limit``: more may be due, and the worker sweeps again at once.
+    more: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.timers or self.overdue or self.started or self.absences)
@@ -54,11 +57,14 @@ def fire_due(now: datetime | None = None, *, limit: int = 1000) -> Fired:
     now = now or clock.now()
     fired = Fired()
     with clock.frozen(now):
-        fired.absences = _each("absence", absences.due_to_start(now, limit), _start_absence, now, fired.errors)
-        fired.timers = _each("timer", _due_timer_ids(now, limit), _fire_timer, now, fired.errors)
-        fired.overdue = _each("assignment", _due_deadline_ids(now, limit), _fire_deadline, now, fired.errors)
+        due_absences = absences.due_to_start(now, limit)
+        fired.absences = _each("absence", due_absences, _start_absence, now, fired.errors)
+        fired.timers, timers_left = _fire_timers(now, limit, fired.errors)
+        due_deadlines = _due_deadline_ids(now, limit)
+        fired.overdue = _each("assignment", due_deadlines, _fire_deadline, now, fired.errors)
         fired.started, errors = start_due_periods(now)
         fired.errors.extend(errors)
+    fired.more = timers_left or len(due_absences) >= limit or len(due_deadlines) >= limit
     return fired
 
 
@@ -95,6 +101,12 @@ def _start_absence(absence_id: int, now: datetime) -> bool:
 # --------------------------------------------------------------------------- timers
 
 
+def _fire_timers(now: datetime, limit: int, errors: list[str]) -> tuple[int, bool]:
+    """Fire up to ``limit`` due timers, earliest first; returns (fired, whether more may be due)."""
+    due = _due_timer_ids(now, limit)
+    return _each("timer", due, _fire_timer, now, errors), len(due) >= limit
+
+
 def _due_timer_ids(now: datetime, limit: int) -> list[int]:
     return list(
         Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
@@ -104,13 +116,27 @@ def _due_timer_ids(now: datetime, limit: int) -> list[int]:
 
 
 def _fire_timer(timer_id: int, now: datetime) -> bool:
+    """Fire one timer in its own transaction, under its instance's lock; ``False`` if someone else
+    has it or it is no longer pending.
+
+    Every worker reads the same list of due timers, so the instance is locked with ``SKIP LOCKED``
+    (:func:`~engine.step.try_lock_instance_of_timer`): a worker that meets an instance another
+    worker is stepping goes on to the next timer at once instead of waiting for that lock and then
+    finding the timer fired, and the workers end up firing different timers side by side. (Two
+    timers of one instance due together fire in one step, by whoever locked it.) The timer is
+    read after the lock, so it is the committed row; one skipped because a web request held its
+    instance is due again at the next pass.
+    """
     with transaction.atomic(), batched_writes():
-        timer = claim(Timer.objects.filter(pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True))
-        if timer is None:
+        instance = try_lock_instance_of_timer(timer_id)
+        if instance is None or not instance.running:
             return False
-        instance = lock_instance(timer.instance_id)
-        timer.refresh_from_db()
-        if not timer.pending or not instance.running:
+        timer = (
+            Timer.objects.filter(pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True)
+            .select_related("assignment")
+            .first()
+        )
+        if timer is None:
             return False
         model = model_of(instance)
         runner = Runner.load(model, instance.state)

@@ -25,6 +25,9 @@ from soglasie.models import WorkerHeartbeat
 
 log = logging.getLogger("soglasie.worker")
 
+#: E-mails one pass sends at most (a pass that sent this many sweeps again at once).
+OUTBOX_BATCH = 100
+
 
 class Command(BaseCommand):
     help = "Фоновый обработчик: таймеры, сроки, плановые запуски, отправка писем."
@@ -54,21 +57,26 @@ class Command(BaseCommand):
                 except DeployError as error:
                     log.error("processes/ has a file that does not deploy: %s", error)
             passes += 1
-            self.sweep(passes)
+            more = self.sweep(passes)
             if once:
                 break
-            stop.wait(interval)
+            if not more:  # a pass that hit its limit left work due: the next one starts at once
+                stop.wait(interval)
         self.stdout.write("Фоновый обработчик остановлен.")
 
-    def sweep(self, passes: int) -> None:
+    def sweep(self, passes: int) -> bool:
+        """One pass; whether it left due work behind (a kind reached its limit per pass), so that
+        thousands of timers due at once are fired pass after pass without the interval between."""
         try:
             WorkerHeartbeat.beat(self.name, passes, self.started_at)
             fired = fire_due()
             for error in fired.errors:
                 log.error("%s", error)
-            send_due()
+            sent, failed = send_due(limit=OUTBOX_BATCH)
             rechecked = recheck_due()
             for error in rechecked.errors:
                 log.error("%s", error)
         except Exception:  # the loop survives anything one pass throws
             log.exception("worker pass failed")
+            return False
+        return fired.more or sent + failed >= OUTBOX_BATCH
