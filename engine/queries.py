@@ -81,9 +81,15 @@ class AssignmentFilter:
                 condition &= self._bounds()
         return condition
 
-    def apply(self, user: Any, now: datetime) -> QuerySet[Assignment]:
-        """The assignments ``user`` may see that pass the filter, in the filter's order."""
-        rows = access.visible_assignments(user).filter(self.condition(user, now))
+    def visible(self, user: Any) -> QuerySet[Assignment]:
+        """What ``user`` may see, before the filter: with an assignee in the user's circle, that
+        person's assignments without the visibility condition (``access.visible_assignments``)."""
+        return access.visible_assignments(user, held_by=self.assignee)
+
+    def apply(self, user: Any, now: datetime, *, visible: QuerySet[Assignment] | None = None) -> QuerySet[Assignment]:
+        """The assignments ``user`` may see that pass the filter, in the filter's order; ``visible``
+        is :meth:`visible` when the caller has it already (a page that also counts)."""
+        rows = (self.visible(user) if visible is None else visible).filter(self.condition(user, now))
         if self.order == "due":
             return rows.order_by(F("due_at").asc(nulls_last=True), "pk")
         return rows.order_by("-created_at", "-pk")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,9 +15,7 @@ from django.views.decorators.http import require_GET
 
 from base import clock, listing
 from engine import access
-from engine.models import (
-    ProcessDefinition,
-)
+from engine.models import Assignment, ProcessDefinition
 from engine.queries import DUES, STATUSES, AssignmentFilter, day_start
 from org import directory
 from org.access import employee_of, visible_people
@@ -93,10 +91,11 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _counts(user: Any, spec: AssignmentFilter, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+def _counts(
+    user: Any, spec: AssignmentFilter, now: datetime, visible: QuerySet[Assignment]
+) -> tuple[dict[str, int], dict[str, int]]:
     """How many assignments each deadline and each status choice would show with the other filters
     kept: one aggregate query per filter, so they answer "how many would I see if I picked this"."""
-    visible = access.visible_assignments(user)
     dues = spec.due_conditions(now)
     due_counts = visible.filter(spec.condition(user, now, without="due")).aggregate(
         all=Count("pk"), **{name: Count("pk", filter=cond) for name, cond in dues.items()}
@@ -122,9 +121,11 @@ def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
     if people is None:
         found = list(directory.active_employees().order_by("full_name"))
     else:
-        holders = access.visible_assignments(request.user).values("assignee")
+        # One probe per employee (does this person hold one I see?) rather than the distinct holders of
+        # everything I see: the probe stops at the first row, the distinct list reads them all.
+        holds = access.visible_assignments(request.user).filter(assignee=OuterRef("pk"))
         found = list(
-            Employee.objects.filter(Q(pk__in=people) | Q(pk__in=holders)).select_related("user").order_by("full_name")
+            Employee.objects.filter(Q(pk__in=people) | Exists(holds)).select_related("user").order_by("full_name")
         )
         me = employee_of(request.user)
         if all(person == me for person in found):
@@ -143,11 +144,12 @@ def assignments(request: HttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     now = clock.now()
     spec = filters.spec()
-    rows = spec.apply(request.user, now).select_related(
+    visible = spec.visible(request.user)
+    rows = spec.apply(request.user, now, visible=visible).select_related(
         "instance__process__definition", "assignee__user", "instead_of"
     )
     page = listing.page(rows, request.GET.get("page"))
-    due_counts, status_counts = _counts(request.user, spec, now)
+    due_counts, status_counts = _counts(request.user, spec, now, visible)
     due_labels = {
         "overdue": _("Просроченные"),
         "today": _("Сегодня"),
