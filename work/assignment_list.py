@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -91,19 +91,45 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+#: A chip counts the assignments behind it up to this many and then reads «1000+»: a person holds a
+#: few thousand open assignments but, after some years, a hundred thousand done ones, and an exact
+#: count of those would cost more than the rest of the page. The chosen chips show the list's own
+#: (exact) count.
+CHIP_LIMIT = 1000
+
+
+def _up_to(rows: QuerySet[Assignment]) -> tuple[int, bool]:
+    """How many rows, counted no further than :data:`CHIP_LIMIT`: the count and whether there are more."""
+    found = rows.order_by().values("pk")[: CHIP_LIMIT + 1].count()
+    return min(found, CHIP_LIMIT), found > CHIP_LIMIT
+
+
 def _counts(
-    user: Any, spec: AssignmentFilter, now: datetime, visible: QuerySet[Assignment]
-) -> tuple[dict[str, int], dict[str, int]]:
+    user: Any, spec: AssignmentFilter, now: datetime, visible: QuerySet[Assignment], chosen: dict[str, Any]
+) -> tuple[dict[str, tuple[int, bool]], dict[str, tuple[int, bool]]]:
     """How many assignments each deadline and each status choice would show with the other filters
-    kept: one aggregate query per filter, so they answer "how many would I see if I picked this"."""
-    dues = spec.due_conditions(now)
-    due_counts = visible.filter(spec.condition(user, now, without="due")).aggregate(
-        all=Count("pk"), **{name: Count("pk", filter=cond) for name, cond in dues.items()}
-    )
-    status_counts = visible.filter(spec.condition(user, now, without="status")).aggregate(
-        any=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in STATUSES}
-    )
+    kept, so they answer "how many would I see if I picked this": the chosen ones (``chosen``:
+    the chosen due and status choice, and the list's count) are the list, the others are counted up
+    to :data:`CHIP_LIMIT`, one bounded query each."""
+    shown = (chosen["count"], False)
+    without_due = visible.filter(spec.condition(user, now, without="due"))
+    dues = {"all": Q(), **spec.due_conditions(now)}
+    due_counts = {
+        name: shown if name == (chosen["due"] or "all") else _up_to(without_due.filter(condition))
+        for name, condition in dues.items()
+    }
+    without_status = visible.filter(spec.condition(user, now, without="status"))
+    statuses = {"any": Q(), **{status: Q(status=status) for status in STATUSES}}
+    status_counts = {
+        name: shown if name == chosen["status"] else _up_to(without_status.filter(condition))
+        for name, condition in statuses.items()
+    }
     return due_counts, status_counts
+
+
+def _chip(value: str, label: str, counted: tuple[int, bool], query: str) -> dict[str, Any]:
+    """One filter choice with its count (``templates/work/_chips.html``); ``more``: «1000+»."""
+    return {"value": value, "label": label, "count": counted[0], "more": counted[1], "query": query}
 
 
 def _select(name: str, label: str, chosen: str, options: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -149,7 +175,8 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "instance__process__definition", "assignee__user", "instead_of"
     )
     page = listing.page(rows, request.GET.get("page"))
-    due_counts, status_counts = _counts(request.user, spec, now, visible)
+    chosen = {"due": filters.due, "status": filters.status, "count": page.count}
+    due_counts, status_counts = _counts(request.user, spec, now, visible, chosen)
     due_labels = {
         "overdue": _("Просроченные"),
         "today": _("Сегодня"),
@@ -164,16 +191,10 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "now": now,
         "rows": [(a, a.is_overdue(now)) for a in page.items],
         "due_chips": [
-            {"value": "", "label": _("Любой срок"), "count": due_counts["all"], "query": filters.query(due="")}
-        ]
-        + [
-            {"value": k, "label": v, "count": due_counts[k], "query": filters.query(due=k)}
-            for k, v in due_labels.items()
+            _chip(k, v, due_counts["all" if k == "" else k], filters.query(due=k))
+            for k, v in {"": _("Любой срок"), **due_labels}.items()
         ],
-        "status_chips": [
-            {"value": k, "label": v, "count": status_counts[k], "query": filters.query(status=k)}
-            for k, v in status_labels.items()
-        ],
+        "status_chips": [_chip(k, v, status_counts[k], filters.query(status=k)) for k, v in status_labels.items()],
         "selects": [
             _select("assignee", _("Ответственный"), filters.assignee, _people_options(request)),
             _select("status", _("Состояние"), filters.status, list(status_labels.items())),
