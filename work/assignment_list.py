@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -147,12 +147,17 @@ def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
     if people is None:
         found = list(directory.active_employees().order_by("full_name"))
     else:
-        # One probe per employee (does this person hold one I see?) rather than the distinct holders of
-        # everything I see: the probe stops at the first row, the distinct list reads them all.
-        holds = access.visible_assignments(request.user).filter(assignee=OuterRef("pk"))
-        found = list(
-            Employee.objects.filter(Q(pk__in=people) | Exists(holds)).select_related("user").order_by("full_name")
-        )
+        # One probe per employee (does this person hold one I see?) rather than the distinct holders
+        # of everything I see: a probe stops at its first row, the distinct list reads them all. Each
+        # probe names its employee as a constant, so PostgreSQL plans it with that person's figures
+        # (a correlated probe is planned for the average person: a scan of the whole table for
+        # someone who holds nothing, such as the administrator).
+        seen = access.visible_assignments(request.user)
+        others = Employee.objects.exclude(pk__in=people).values_list("pk", flat=True)
+        holders = Q(pk__in=people)
+        for pk in others:
+            holders |= Q(pk=pk) & Q(Exists(seen.filter(assignee_id=pk)))
+        found = list(Employee.objects.filter(holders).select_related("user").order_by("full_name"))
         me = employee_of(request.user)
         if all(person == me for person in found):
             found = []
