@@ -70,13 +70,13 @@ def visible_assignments(user: Any, *, held_by: str = "") -> QuerySet[Assignment]
     people = visible_people(user)
     if people is None or (held_by and _holder(user, held_by) in people):
         return qs
-    # The starter's instances as a subquery rather than a join: each of the four conditions then
-    # reads an index of its own (a multi-index OR on SQLite, a BitmapOr on PostgreSQL).
+    # The starter through a join, not ``instance__in=<the starter's instances>``: PostgreSQL would
+    # hash those (15,000 of one person's at 1M assignments, 7 ms) anew for every query and probe.
     return qs.filter(
         Q(assignee__in=people)
         | Q(completed_by__in=people)
         | Q(instead_of__in=people)
-        | Q(instance__in=Instance.objects.filter(started_by__in=people).values("pk"))
+        | Q(instance__started_by__in=people)
     )
 
 
