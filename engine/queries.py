@@ -82,14 +82,19 @@ class AssignmentFilter:
                 condition &= self._bounds()
         return condition
 
-    def apply(self, user: Any, now: datetime) -> QuerySet[Assignment]:
-        """The assignments ``user`` may see that pass the filter, in the filter's order.
-
-        The caller's own assignments (``assignee=me``) are theirs to see: no org chart to read.
-        """
+    def visible(self, user: Any) -> QuerySet[Assignment]:
+        """What ``user`` may see, before the filter. The caller's own assignments (``assignee=me``)
+        are theirs to see: no org chart to read. With another assignee in the user's circle, that
+        person's assignments without the visibility condition (``access.visible_assignments``)."""
         own = bool(self.assignee) and username_of(self.assignee, user) == user.get_username()
-        own = own and employee_of(user) is not None
-        rows = (Assignment.objects.all() if own else access.visible_assignments(user)).filter(self.condition(user, now))
+        if own and employee_of(user) is not None:
+            return Assignment.objects.all()
+        return access.visible_assignments(user, held_by=self.assignee)
+
+    def apply(self, user: Any, now: datetime, *, visible: QuerySet[Assignment] | None = None) -> QuerySet[Assignment]:
+        """The assignments ``user`` may see that pass the filter, in the filter's order; ``visible``
+        is :meth:`visible` when the caller has it already (a page that also counts)."""
+        rows = (self.visible(user) if visible is None else visible).filter(self.condition(user, now))
         if self.order == "due":
             return rows.order_by(F("due_at").asc(nulls_last=True), "pk")
         return rows.order_by("-created_at", "-pk")

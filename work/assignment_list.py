@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Exists, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,9 +15,7 @@ from django.views.decorators.http import require_GET
 
 from base import clock, listing
 from engine import access
-from engine.models import (
-    ProcessDefinition,
-)
+from engine.models import Assignment, ProcessDefinition
 from engine.queries import DUES, STATUSES, AssignmentFilter, day_start
 from org import directory
 from org.access import employee_of, visible_people
@@ -93,18 +91,45 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _counts(user: Any, spec: AssignmentFilter, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+#: A chip counts the assignments behind it up to this many and then reads «1000+»: a person holds a
+#: few thousand open assignments but, after some years, a hundred thousand done ones, and an exact
+#: count of those would cost more than the rest of the page. The chosen chips show the list's own
+#: (exact) count.
+CHIP_LIMIT = 1000
+
+
+def _up_to(rows: QuerySet[Assignment]) -> tuple[int, bool]:
+    """How many rows, counted no further than :data:`CHIP_LIMIT`: the count and whether there are more."""
+    found = rows.order_by().values("pk")[: CHIP_LIMIT + 1].count()
+    return min(found, CHIP_LIMIT), found > CHIP_LIMIT
+
+
+def _counts(
+    user: Any, spec: AssignmentFilter, now: datetime, visible: QuerySet[Assignment], chosen: dict[str, Any]
+) -> tuple[dict[str, tuple[int, bool]], dict[str, tuple[int, bool]]]:
     """How many assignments each deadline and each status choice would show with the other filters
-    kept: one aggregate query per filter, so they answer "how many would I see if I picked this"."""
-    visible = access.visible_assignments(user)
-    dues = spec.due_conditions(now)
-    due_counts = visible.filter(spec.condition(user, now, without="due")).aggregate(
-        all=Count("pk"), **{name: Count("pk", filter=cond) for name, cond in dues.items()}
-    )
-    status_counts = visible.filter(spec.condition(user, now, without="status")).aggregate(
-        any=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in STATUSES}
-    )
+    kept, so they answer "how many would I see if I picked this": the chosen ones (``chosen``:
+    the chosen due and status choice, and the list's count) are the list, the others are counted up
+    to :data:`CHIP_LIMIT`, one bounded query each."""
+    shown = (chosen["count"], False)
+    without_due = visible.filter(spec.condition(user, now, without="due"))
+    dues = {"all": Q(), **spec.due_conditions(now)}
+    due_counts = {
+        name: shown if name == (chosen["due"] or "all") else _up_to(without_due.filter(condition))
+        for name, condition in dues.items()
+    }
+    without_status = visible.filter(spec.condition(user, now, without="status"))
+    statuses = {"any": Q(), **{status: Q(status=status) for status in STATUSES}}
+    status_counts = {
+        name: shown if name == chosen["status"] else _up_to(without_status.filter(condition))
+        for name, condition in statuses.items()
+    }
     return due_counts, status_counts
+
+
+def _chip(value: str, label: str, counted: tuple[int, bool], query: str) -> dict[str, Any]:
+    """One filter choice with its count (``templates/work/_chips.html``); ``more``: «1000+»."""
+    return {"value": value, "label": label, "count": counted[0], "more": counted[1], "query": query}
 
 
 def _select(name: str, label: str, chosen: str, options: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -122,10 +147,17 @@ def _people_options(request: HttpRequest) -> list[tuple[str, Any]]:
     if people is None:
         found = list(directory.active_employees().order_by("full_name"))
     else:
-        holders = access.visible_assignments(request.user).values("assignee")
-        found = list(
-            Employee.objects.filter(Q(pk__in=people) | Q(pk__in=holders)).select_related("user").order_by("full_name")
-        )
+        # One probe per employee (does this person hold one I see?) rather than the distinct holders
+        # of everything I see: a probe stops at its first row, the distinct list reads them all. Each
+        # probe names its employee as a constant, so PostgreSQL plans it with that person's figures
+        # (a correlated probe is planned for the average person: a scan of the whole table for
+        # someone who holds nothing, such as the administrator).
+        seen = access.visible_assignments(request.user)
+        others = Employee.objects.exclude(pk__in=people).values_list("pk", flat=True)
+        holders = Q(pk__in=people)
+        for pk in others:
+            holders |= Q(pk=pk) & Q(Exists(seen.filter(assignee_id=pk)))
+        found = list(Employee.objects.filter(holders).select_related("user").order_by("full_name"))
         me = employee_of(request.user)
         if all(person == me for person in found):
             found = []
@@ -143,11 +175,13 @@ def assignments(request: HttpRequest) -> HttpResponse:
     filters = ListFilters.from_query(request.GET)
     now = clock.now()
     spec = filters.spec()
-    rows = spec.apply(request.user, now).select_related(
+    visible = spec.visible(request.user)
+    rows = spec.apply(request.user, now, visible=visible).select_related(
         "instance__process__definition", "assignee__user", "instead_of"
     )
     page = listing.page(rows, request.GET.get("page"))
-    due_counts, status_counts = _counts(request.user, spec, now)
+    chosen = {"due": filters.due, "status": filters.status, "count": page.count}
+    due_counts, status_counts = _counts(request.user, spec, now, visible, chosen)
     due_labels = {
         "overdue": _("Просроченные"),
         "today": _("Сегодня"),
@@ -162,16 +196,10 @@ def assignments(request: HttpRequest) -> HttpResponse:
         "now": now,
         "rows": [(a, a.is_overdue(now)) for a in page.items],
         "due_chips": [
-            {"value": "", "label": _("Любой срок"), "count": due_counts["all"], "query": filters.query(due="")}
-        ]
-        + [
-            {"value": k, "label": v, "count": due_counts[k], "query": filters.query(due=k)}
-            for k, v in due_labels.items()
+            _chip(k, v, due_counts["all" if k == "" else k], filters.query(due=k))
+            for k, v in {"": _("Любой срок"), **due_labels}.items()
         ],
-        "status_chips": [
-            {"value": k, "label": v, "count": status_counts[k], "query": filters.query(status=k)}
-            for k, v in status_labels.items()
-        ],
+        "status_chips": [_chip(k, v, status_counts[k], filters.query(status=k)) for k, v in status_labels.items()],
         "selects": [
             _select("assignee", _("Ответственный"), filters.assignee, _people_options(request)),
             _select("status", _("Состояние"), filters.status, list(status_labels.items())),

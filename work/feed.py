@@ -33,7 +33,7 @@ def feed_events(user: Any, limit: int = 30) -> list[dict[str, Any]]:
     """Recent events this user may see: processes started and finished, assignments done, companies added."""
     events = []
     for h in (
-        History.objects.filter(instance__in=access.visible_instances(user).values("pk"), event__in=FEED_EVENTS)
+        History.objects.filter(access.sees_instance(user), event__in=FEED_EVENTS)
         .exclude(event=HistoryEvent.COMPLETED, assignment__isnull=True)
         .select_related("actor", "instance__process__definition", "assignment")
         .order_by("-at", "-pk")[:limit]

@@ -71,15 +71,15 @@ MIX = (("add_counterparty", 0.40), ("trade_conditions", 0.35), ("bonus_agreement
 # --------------------------------------------------------------------------- the fresh database
 
 
-def fresh_database(url: str | None, workdir: Path, prefix: str = "soglasie_bench_analytics") -> tuple[str, Any]:
-    """The DATABASE_URL to use and a function that removes the database afterwards (``prefix``
-    names the PostgreSQL database, with this process's id, so each benchmark's is recognisable)."""
+def fresh_database(url: str | None, workdir: Path, label: str = "analytics") -> tuple[str, Any]:
+    """The DATABASE_URL to use and a function that removes the database afterwards (``label`` names
+    it, ``soglasie_bench_<label>_<pid>``, so two benchmarks never share one)."""
     if not url:
         path = workdir / "bench.sqlite3"
         return f"sqlite:///{path}", lambda: None
     import psycopg
 
-    name = f"{prefix}_{os.getpid()}"
+    name = f"soglasie_bench_{label}_{os.getpid()}"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -325,7 +325,7 @@ def main() -> None:
         parser.error("--clients: 1 to 64 each; --seconds: 1 to 600")
 
     workdir = Path(tempfile.mkdtemp(prefix="soglasie-bench-http-"))
-    database_url, drop = fresh_database(args.database_url, workdir, prefix="soglasie_bench_http")
+    database_url, drop = fresh_database(args.database_url, workdir, label="http")
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,

@@ -66,6 +66,19 @@ def deploy_test_processes() -> dict[str, Any]:
     return result
 
 
+def some_approvals(demo: dict[str, Any], count: int) -> None:
+    """``count`` approvals started by manager1; every other one's first step (sales_head's) done,
+    which opens the director's: open and done assignments in several instances, with their history,
+    for the tests that compare a list's queries for a little and for more work."""
+    from engine import actions
+
+    for n in range(count):
+        instance = actions.start("t_approval", by=demo["manager1"].user, variables={"quarter": f"2027-Q{n % 4 + 1}"})
+        if n % 2:
+            attach = instance.assignments.get()
+            actions.complete(attach.pk, by=demo["sales_head"].user, data={"document_url": f"https://d.example/{n}"})
+
+
 def race(*calls: Callable[[], Any]) -> list[BaseException]:
     """Run the calls in threads released at the same instant; returns the errors they raised, for the
     test to judge. Each thread closes its database connections when it is done."""

@@ -179,3 +179,16 @@ def test_the_responsible_list_has_everyone_whose_work_the_head_sees(processes, d
 def test_the_date_fields_wait_for_the_range_choice(demo, login):
     text = login("sales_head").get("/assignments/").content.decode()
     assert text.count('data-shown-when="filter-due=range"') == 2
+
+
+def test_a_chip_counts_up_to_its_limit_and_the_chosen_one_exactly(processes, demo, login, monkeypatch):
+    from work import assignment_list
+
+    monkeypatch.setattr(assignment_list, "CHIP_LIMIT", 3)
+    instance = _start(demo)
+    _bulk_assignments(instance, demo["sales_head"], 5)  # 6 open in all
+    response = login("sales_head").get("/assignments/")
+    chips = {chip["value"]: (chip["count"], chip["more"]) for chip in response.context["status_chips"]}
+    assert chips == {"open": (6, False), "done": (0, False), "cancelled": (0, False), "any": (3, True)}
+    assert response.context["page"].count == 6
+    assert '<span class="count" data-count="any">3+</span>' in response.content.decode()
