@@ -4,19 +4,8 @@ times it over a million)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from engine.tests.flows import some_approvals
-
-
-def queries(client, url: str) -> int:
-    """The statements of one call, after one more before it (the first use of a token writes)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
+from engine.tests.flows import queries, some_approvals
 
 
 @pytest.mark.parametrize(

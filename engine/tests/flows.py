@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from engine.definitions import deploy
 from engine.tests.builder import DECISION_FORM, DOCUMENT_FORM, Process, choice_form
@@ -77,6 +78,16 @@ def some_approvals(demo: dict[str, Any], count: int) -> None:
         if n % 2:
             attach = instance.assignments.get()
             actions.complete(attach.pk, by=demo["sales_head"].user, data={"document_url": f"https://d.example/{n}"})
+
+
+def queries(client: Any, url: str) -> int:
+    """The statements of one request, after one more before it (a first request may write: the
+    session's once-a-minute save, a token's last use)."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
 
 
 def race(*calls: Callable[[], Any]) -> list[BaseException]:

@@ -5,20 +5,8 @@ assignments and for 20 (``bench/inbox`` times them over a million)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from engine.tests.flows import some_approvals
-
-
-def queries(client, url: str) -> int:
-    """The statements of one request, after one more before it (a first request may write: the
-    session's once-a-minute save, a token's last use)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
+from engine.tests.flows import queries, some_approvals
 
 
 @pytest.mark.parametrize(
