@@ -109,10 +109,13 @@ def sqlite_config(path: Path) -> dict[str, Any]:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "soglasie.sqlite_backend",
         "NAME": str(path),
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
+        # The suite's database in memory, as Django makes it for its own SQLite backend (said here:
+        # tools that look for that backend's name, pytest-django's, do not recognise ours).
+        "TEST": {"NAME": ":memory:"},
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",

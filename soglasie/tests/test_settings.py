@@ -42,7 +42,7 @@ def test_bad_values_name_the_variable(monkeypatch, name, value, call):
 def test_sqlite_is_the_default_with_wal_and_immediate(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     config = env.env_database("DATABASE_URL", tmp_path / "db.sqlite3")
-    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["ENGINE"] == "soglasie.sqlite_backend"
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
     assert config["OPTIONS"]["timeout"] > 0
