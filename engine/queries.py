@@ -20,7 +20,6 @@ from base.listing import username_of
 from engine import access
 from engine.forms import FormDefinition, initial_values
 from engine.models import Assignment, AssignmentStatus, Instance, ProcessDefinition
-from org.access import employee_of
 
 #: The deadline choices of the list: each a condition over ``due_at``.
 DUES = ("overdue", "today", "week", "range", "none")
@@ -83,12 +82,9 @@ class AssignmentFilter:
         return condition
 
     def visible(self, user: Any) -> QuerySet[Assignment]:
-        """What ``user`` may see, before the filter. The caller's own assignments (``assignee=me``)
-        are theirs to see: no org chart to read. With another assignee in the user's circle, that
-        person's assignments without the visibility condition (``access.visible_assignments``)."""
-        own = bool(self.assignee) and username_of(self.assignee, user) == user.get_username()
-        if own and employee_of(user) is not None:
-            return Assignment.objects.all()
+        """What ``user`` may see, before the filter: with an assignee (the user or someone of their
+        circle), that person's assignments without the visibility condition
+        (``access.visible_assignments``)."""
         return access.visible_assignments(user, held_by=self.assignee)
 
     def apply(self, user: Any, now: datetime, *, visible: QuerySet[Assignment] | None = None) -> QuerySet[Assignment]:
